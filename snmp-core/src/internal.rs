@@ -48,3 +48,25 @@ pub fn oid_text(data: &[u8]) {
     assert_eq!(Oid::from_ber(oid.as_ber()).ok().as_ref(), Some(&oid));
     assert_eq!(Oid::from_arcs(&oid.arcs().collect::<Vec<_>>()).ok(), Some(oid.clone()));
 }
+
+/// Decodes arbitrary bytes with every option set, walks every varbind and formats every OID
+/// and value, as a capture tool would. Decoding must never panic.
+pub fn message_decode(data: &[u8]) {
+    use core::fmt::Write;
+    let lenient = DecodeOptions::default().with_leniency(Leniency::all());
+    for opts in [DecodeOptions::default(), lenient] {
+        let Ok((msg, anomalies)) = Message::decode_with(data, &opts) else {
+            continue;
+        };
+        let mut sink = alloc::string::String::new();
+        let _ = write!(sink, "{msg:?}");
+        for a in anomalies.iter() {
+            let _ = write!(sink, "{} {} {}", a.kind, a.count, a.first_offset);
+        }
+        if let Some(pdu) = msg.pdu() {
+            for vb in pdu.varbinds() {
+                let _ = write!(sink, "{} {} {:?}", vb.name, vb.value.type_name(), vb.value.opaque());
+            }
+        }
+    }
+}

@@ -61,6 +61,11 @@ pub mod manual;
 #[cfg(feature = "rasn")]
 pub mod rasn_interop;
 
+#[cfg(test)]
+mod arbitrary;
+#[cfg(test)]
+mod tests;
+
 pub use error::{DecodeError, ErrorKind, Field, Limit, OidError};
 pub use message::{
     CommunityMessage, HeaderData, Message, MsgFlags, SECURITY_MODEL_USM, ScopedPdu, ScopedPduData,
