@@ -8,8 +8,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 use crate::{
-    BulkPdu, CommunityMessage, ErrorStatus, GenericPdu, GenericTrap, HeaderData, Message,
-    MsgFlags, Oid, Pdu, SECURITY_MODEL_USM, ScopedPdu, ScopedPduData, SecurityParameters, TrapPdu,
+    BulkPdu, CommunityMessage, ErrorStatus, GenericPdu, GenericTrap, HeaderData, Message, MsgFlags,
+    Oid, Pdu, SECURITY_MODEL_USM, ScopedPdu, ScopedPduData, SecurityParameters, TrapPdu,
     UsmSecurityParameters, V3Message, Value, VarBind, VarBindList,
 };
 
@@ -111,16 +111,18 @@ pub(crate) fn pdu(v1: bool) -> BoxedStrategy<Pdu<'static>> {
             any::<u32>(),
             varbinds(true),
         )
-            .prop_map(|(enterprise, agent_addr, generic_trap, specific_trap, time_stamp, varbinds)| {
-                Pdu::Trap(TrapPdu {
-                    enterprise,
-                    agent_addr,
-                    generic_trap,
-                    specific_trap,
-                    time_stamp,
-                    varbinds,
-                })
-            });
+            .prop_map(
+                |(enterprise, agent_addr, generic_trap, specific_trap, time_stamp, varbinds)| {
+                    Pdu::Trap(TrapPdu {
+                        enterprise,
+                        agent_addr,
+                        generic_trap,
+                        specific_trap,
+                        time_stamp,
+                        varbinds,
+                    })
+                },
+            );
         prop_oneof![
             generic(true).prop_map(Pdu::GetRequest),
             generic(true).prop_map(Pdu::GetNextRequest),
@@ -130,16 +132,20 @@ pub(crate) fn pdu(v1: bool) -> BoxedStrategy<Pdu<'static>> {
         ]
         .boxed()
     } else {
-        let bulk = (any::<i32>(), non_negative(), non_negative(), varbinds(false)).prop_map(
-            |(request_id, non_repeaters, max_repetitions, varbinds)| {
+        let bulk = (
+            any::<i32>(),
+            non_negative(),
+            non_negative(),
+            varbinds(false),
+        )
+            .prop_map(|(request_id, non_repeaters, max_repetitions, varbinds)| {
                 Pdu::GetBulkRequest(BulkPdu {
                     request_id,
                     non_repeaters,
                     max_repetitions,
                     varbinds,
                 })
-            },
-        );
+            });
         prop_oneof![
             generic(false).prop_map(Pdu::GetRequest),
             generic(false).prop_map(Pdu::GetNextRequest),
@@ -176,7 +182,14 @@ fn usm() -> impl Strategy<Value = UsmSecurityParameters<'static>> {
         prop_oneof![Just(Cow::Borrowed(&[][..])), bytes_between(8, 8)],
     )
         .prop_map(
-            |(engine_id, engine_boots, engine_time, user_name, auth_parameters, priv_parameters)| {
+            |(
+                engine_id,
+                engine_boots,
+                engine_time,
+                user_name,
+                auth_parameters,
+                priv_parameters,
+            )| {
                 UsmSecurityParameters {
                     engine_id,
                     engine_boots,
@@ -203,24 +216,39 @@ pub(crate) fn v3_message() -> impl Strategy<Value = V3Message<'static>> {
             pdu,
         },
     );
-    (non_negative(), 484u32..=(i32::MAX as u32), flags(), security, scoped, bytes(120)).prop_map(
-        |(msg_id, max_size, flags, (security_model, security_parameters), scoped, encrypted)| {
-            V3Message {
-                header: HeaderData {
-                    msg_id,
-                    max_size,
-                    flags,
-                    security_model,
-                },
-                security_parameters,
-                data: if flags.privacy {
-                    ScopedPduData::Encrypted(encrypted)
-                } else {
-                    ScopedPduData::Plaintext(scoped)
-                },
-            }
-        },
+    (
+        non_negative(),
+        484u32..=(i32::MAX as u32),
+        flags(),
+        security,
+        scoped,
+        bytes(120),
     )
+        .prop_map(
+            |(
+                msg_id,
+                max_size,
+                flags,
+                (security_model, security_parameters),
+                scoped,
+                encrypted,
+            )| {
+                V3Message {
+                    header: HeaderData {
+                        msg_id,
+                        max_size,
+                        flags,
+                        security_model,
+                    },
+                    security_parameters,
+                    data: if flags.privacy {
+                        ScopedPduData::Encrypted(encrypted)
+                    } else {
+                        ScopedPduData::Plaintext(scoped)
+                    },
+                }
+            },
+        )
 }
 
 /// Any message of any version.

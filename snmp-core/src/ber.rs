@@ -38,6 +38,10 @@ pub(crate) mod tag {
 pub(crate) struct Ctx {
     pub(crate) opts: DecodeOptions,
     pub(crate) anomalies: Anomalies,
+    /// Set when re-reading bytes that a decode with the same options already validated (the
+    /// lazy varbind iterator): OID contents are then taken as they are instead of being
+    /// validated again. Everything else is still parsed with full bounds checks.
+    pub(crate) trusted: bool,
 }
 
 impl Ctx {
@@ -45,6 +49,15 @@ impl Ctx {
         Self {
             opts,
             anomalies: Anomalies::default(),
+            trusted: false,
+        }
+    }
+
+    /// A context for re-reading bytes already validated with `opts`.
+    pub(crate) fn trusted(opts: DecodeOptions) -> Self {
+        Self {
+            trusted: true,
+            ..Self::new(opts)
         }
     }
 }
@@ -93,8 +106,16 @@ impl<'a> Reader<'a> {
         self.pos >= self.data.len()
     }
 
-    fn rest(&self) -> &'a [u8] {
+    /// The unread bytes.
+    #[inline]
+    pub(crate) fn rest(&self) -> &'a [u8] {
         self.data.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Skips `n` bytes that a caller parsed from [`rest`](Self::rest).
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.data.len());
     }
 
     fn err(&self, kind: ErrorKind, field: Field) -> DecodeError {
@@ -102,7 +123,29 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one element. `field` names it in errors.
+    #[inline]
     pub(crate) fn read(&mut self, field: Field, ctx: &mut Ctx) -> Result<Tlv<'a>, DecodeError> {
+        // Fast path: low tag number, short-form length, contents present. Most elements of an
+        // SNMP message (everything inside a varbind) take it.
+        if let [tag, len @ 0..=0x7f, tail @ ..] = self.rest()
+            && tag & 0x1f != 0x1f
+            && let Some(content) = tail.get(..usize::from(*len))
+        {
+            let offset = self.offset();
+            self.pos += 2 + content.len();
+            return Ok(Tlv {
+                tag: *tag,
+                content,
+                offset,
+                content_offset: offset + 2,
+            });
+        }
+        self.read_general(field, ctx)
+    }
+
+    /// Every other case of [`read`](Self::read): long-form lengths, leniency, and errors.
+    #[inline(never)]
+    fn read_general(&mut self, field: Field, ctx: &mut Ctx) -> Result<Tlv<'a>, DecodeError> {
         let offset = self.offset();
         let rest = self.rest();
         let (&tag, after_tag) = rest.split_first().ok_or(DecodeError::new(
@@ -180,6 +223,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one element that must carry `expected` as its tag.
+    #[inline]
     pub(crate) fn expect(
         &mut self,
         expected: u8,
@@ -200,6 +244,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a SEQUENCE and returns a reader over its contents.
+    #[inline]
     pub(crate) fn sequence(
         &mut self,
         field: Field,
@@ -228,7 +273,8 @@ impl<'a> Reader<'a> {
         let tlv = self.expect(tag::INTEGER, field, ctx)?;
         let value = signed(&tlv, field, ctx)?;
         if value < i128::from(min) || value > i128::from(max) {
-            let clamped = i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX });
+            let clamped =
+                i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX });
             return Err(tlv.err(
                 ErrorKind::OutOfRange {
                     value: clamped,
@@ -367,9 +413,15 @@ impl<'b> Writer<'b> {
         Self { buf }
     }
 
+    #[inline]
     fn length(&mut self, len: usize) {
-        let (bytes, n) = length_octets(len);
-        self.buf.extend_from_slice(bytes.get(..n).unwrap_or_default());
+        if len < 0x80 {
+            self.buf.push(len as u8);
+        } else {
+            let (bytes, n) = length_octets(len);
+            self.buf
+                .extend_from_slice(bytes.get(..n).unwrap_or_default());
+        }
     }
 
     /// Bytes copied as they are (already-encoded BER).
@@ -378,6 +430,7 @@ impl<'b> Writer<'b> {
     }
 
     /// A primitive element.
+    #[inline]
     pub(crate) fn primitive(&mut self, tag: u8, content: &[u8]) {
         self.buf.push(tag);
         self.length(content.len());
@@ -393,7 +446,11 @@ impl<'b> Writer<'b> {
         f(&mut Writer { buf: self.buf });
         let len = self.buf.len() - start;
         let (bytes, n) = length_octets(len);
-        let (first, extra) = bytes.get(..n).unwrap_or_default().split_first().unwrap_or((&0, &[]));
+        let (first, extra) = bytes
+            .get(..n)
+            .unwrap_or_default()
+            .split_first()
+            .unwrap_or((&0, &[]));
         if let Some(slot) = self.buf.get_mut(len_at) {
             *slot = *first;
         }
@@ -403,18 +460,31 @@ impl<'b> Writer<'b> {
     }
 
     /// An INTEGER-encoded element (any tag) holding `value` in minimal two's complement.
+    #[inline]
     pub(crate) fn integer(&mut self, tag: u8, value: i64) {
+        // Bytes needed: enough for the magnitude plus a sign bit.
+        let significant = if value < 0 {
+            64 - value.leading_ones()
+        } else {
+            64 - value.leading_zeros()
+        };
+        let n = (significant / 8 + 1) as usize;
         let bytes = value.to_be_bytes();
-        self.primitive(tag, minimal_twos_complement(&bytes));
+        self.primitive(tag, bytes.get(8 - n.min(8)..).unwrap_or_default());
     }
 
     /// An INTEGER-encoded element (any tag) holding a non-negative `value`.
+    #[inline]
     pub(crate) fn unsigned(&mut self, tag: u8, value: u64) {
-        let mut bytes = [0u8; 9];
-        if let Some(tail) = bytes.get_mut(1..) {
-            tail.copy_from_slice(&value.to_be_bytes());
+        let n = ((64 - value.leading_zeros()) / 8 + 1) as usize;
+        self.buf.push(tag);
+        self.buf.push(n as u8);
+        if n > 8 {
+            self.buf.push(0);
         }
-        self.primitive(tag, minimal_twos_complement(&bytes));
+        let bytes = value.to_be_bytes();
+        self.buf
+            .extend_from_slice(bytes.get(8 - n.min(8)..).unwrap_or_default());
     }
 }
 
@@ -433,19 +503,6 @@ fn length_octets(len: usize) -> ([u8; 5], usize) {
         *dst = *src;
     }
     (out, n + 1)
-}
-
-/// Strips redundant leading sign octets from a big-endian two's complement number.
-fn minimal_twos_complement(bytes: &[u8]) -> &[u8] {
-    let mut c = bytes;
-    while let [a, b, ..] = c {
-        if (*a == 0x00 && b & 0x80 == 0) || (*a == 0xff && b & 0x80 != 0) {
-            c = c.get(1..).unwrap_or_default();
-        } else {
-            break;
-        }
-    }
-    c
 }
 
 #[cfg(test)]
@@ -496,12 +553,17 @@ mod tests {
     fn writer_patches_long_lengths() {
         let mut buf = Vec::new();
         let mut w = Writer::new(&mut buf);
-        w.nested(tag::SEQUENCE, |w| w.primitive(tag::OCTET_STRING, &[7u8; 300]));
+        w.nested(tag::SEQUENCE, |w| {
+            w.primitive(tag::OCTET_STRING, &[7u8; 300])
+        });
         assert_eq!(&buf[..6], &[0x30, 0x82, 0x01, 0x30, 0x04, 0x82]);
         assert_eq!(buf.len(), 4 + 4 + 300);
         let mut buf = Vec::new();
         Writer::new(&mut buf).unsigned(tag::COUNTER64, u64::MAX);
-        assert_eq!(buf, [0x46, 9, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(
+            buf,
+            [0x46, 9, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+        );
         let mut buf = Vec::new();
         Writer::new(&mut buf).integer(tag::INTEGER, -1);
         assert_eq!(buf, [2, 1, 0xff]);

@@ -28,7 +28,10 @@ pub fn message_round_trip(data: &[u8]) {
             // A strict decode accepts only canonical encodings, except that RFC 3417 allows
             // long-form lengths with extra octets; with none of those, bytes must match.
             if first.len() == data.len() {
-                assert_eq!(first, data, "strictly decoded message re-encodes differently");
+                assert_eq!(
+                    first, data,
+                    "strictly decoded message re-encodes differently"
+                );
             }
         }
     }
@@ -46,7 +49,10 @@ pub fn oid_text(data: &[u8]) {
     let printed = alloc::format!("{oid}");
     assert_eq!(printed.parse::<Oid<'static>>().ok().as_ref(), Some(&oid));
     assert_eq!(Oid::from_ber(oid.as_ber()).ok().as_ref(), Some(&oid));
-    assert_eq!(Oid::from_arcs(&oid.arcs().collect::<Vec<_>>()).ok(), Some(oid.clone()));
+    assert_eq!(
+        Oid::from_arcs(&oid.arcs().collect::<Vec<_>>()).ok(),
+        Some(oid.clone())
+    );
 }
 
 /// Decodes arbitrary bytes with every option set, walks every varbind and formats every OID
@@ -65,7 +71,13 @@ pub fn message_decode(data: &[u8]) {
         }
         if let Some(pdu) = msg.pdu() {
             for vb in pdu.varbinds() {
-                let _ = write!(sink, "{} {} {:?}", vb.name, vb.value.type_name(), vb.value.opaque());
+                let _ = write!(
+                    sink,
+                    "{} {} {:?}",
+                    vb.name,
+                    vb.value.type_name(),
+                    vb.value.opaque()
+                );
             }
         }
     }

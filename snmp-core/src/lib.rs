@@ -61,6 +61,11 @@ pub mod manual;
 #[cfg(feature = "rasn")]
 pub mod rasn_interop;
 
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 #[cfg(test)]
 mod arbitrary;
 #[cfg(test)]

@@ -552,7 +552,9 @@ impl<'a> V3Message<'a> {
             header: self.header,
             security_parameters: match self.security_parameters {
                 SecurityParameters::Usm(p) => SecurityParameters::Usm(p.into_owned()),
-                SecurityParameters::Other(b) => SecurityParameters::Other(Cow::Owned(b.into_owned())),
+                SecurityParameters::Other(b) => {
+                    SecurityParameters::Other(Cow::Owned(b.into_owned()))
+                }
             },
             data: match self.data {
                 ScopedPduData::Plaintext(s) => ScopedPduData::Plaintext(s.into_owned()),

@@ -161,6 +161,15 @@ fn validate_ber(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
     if bytes.is_empty() {
         return Err(OidError::Empty);
     }
+    // Fast path: every sub-identifier is one byte (most MIB OIDs), so each is minimal and in
+    // range, and the arc count is the byte count plus one.
+    if bytes.iter().all(|&b| b < 0x80) {
+        return if bytes.len() < max_arcs {
+            Ok(())
+        } else {
+            Err(OidError::TooManyArcs { max: max_arcs })
+        };
+    }
     let mut arcs = 1usize; // the first sub-identifier holds two arcs
     let mut value: u64 = 0;
     let mut start = true;
@@ -288,7 +297,9 @@ impl FromStr for Oid<'static> {
             if part.is_empty() || part.len() > 10 || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(OidError::InvalidText { position });
             }
-            let value: u64 = part.bytes().fold(0, |acc, b| acc * 10 + u64::from(b - b'0'));
+            let value: u64 = part
+                .bytes()
+                .fold(0, |acc, b| acc * 10 + u64::from(b - b'0'));
             let arc = u32::try_from(value).map_err(|_| OidError::ArcTooLarge { index: n })?;
             let slot = arcs.get_mut(n).ok_or(OidError::TooManyArcs {
                 max: Limits::RFC_MAX_OID_ARCS,
@@ -330,26 +341,49 @@ mod tests {
             assert_eq!(oid.to_string(), s);
             assert_eq!(Oid::from_ber(oid.as_ber()).unwrap(), oid);
         }
-        assert_eq!("2.4294967295".parse::<Oid<'_>>().unwrap().to_string(), "2.4294967295");
-        assert_eq!("1.3.6.1.4294967296".parse::<Oid<'_>>(), Err(OidError::ArcTooLarge { index: 4 }));
+        assert_eq!(
+            "2.4294967295".parse::<Oid<'_>>().unwrap().to_string(),
+            "2.4294967295"
+        );
+        assert_eq!(
+            "1.3.6.1.4294967296".parse::<Oid<'_>>(),
+            Err(OidError::ArcTooLarge { index: 4 })
+        );
         assert_eq!("1".parse::<Oid<'_>>(), Err(OidError::TooFewArcs));
         assert_eq!("".parse::<Oid<'_>>(), Err(OidError::Empty));
-        assert_eq!("1..3".parse::<Oid<'_>>(), Err(OidError::InvalidText { position: 2 }));
+        assert_eq!(
+            "1..3".parse::<Oid<'_>>(),
+            Err(OidError::InvalidText { position: 2 })
+        );
         assert_eq!("1.40".parse::<Oid<'_>>(), Err(OidError::InvalidFirstArcs));
         assert_eq!("3.1".parse::<Oid<'_>>(), Err(OidError::InvalidFirstArcs));
         let max = alloc::vec![1u32; 128];
         assert!(Oid::from_arcs(&max).is_ok());
         let over = alloc::vec![1u32; 129];
-        assert_eq!(Oid::from_arcs(&over), Err(OidError::TooManyArcs { max: 128 }));
+        assert_eq!(
+            Oid::from_arcs(&over),
+            Err(OidError::TooManyArcs { max: 128 })
+        );
     }
 
     #[test]
     fn ber_validation() {
         assert_eq!(Oid::from_ber(&[]), Err(OidError::Empty));
-        assert_eq!(Oid::from_ber(&[0x2b, 0x80, 0x01]), Err(OidError::NonMinimalArc { position: 1 }));
+        assert_eq!(
+            Oid::from_ber(&[0x2b, 0x80, 0x01]),
+            Err(OidError::NonMinimalArc { position: 1 })
+        );
         assert_eq!(Oid::from_ber(&[0x2b, 0x81]), Err(OidError::TruncatedArc));
-        assert_eq!(Oid::from_ber(&[0x2b, 0x90, 0x80, 0x80, 0x80, 0x00]), Err(OidError::ArcTooLarge { index: 2 }));
-        assert_eq!(Oid::from_ber(&[0x2b, 0x8f, 0xff, 0xff, 0xff, 0x7f]).unwrap().to_string(), "1.3.4294967295");
+        assert_eq!(
+            Oid::from_ber(&[0x2b, 0x90, 0x80, 0x80, 0x80, 0x00]),
+            Err(OidError::ArcTooLarge { index: 2 })
+        );
+        assert_eq!(
+            Oid::from_ber(&[0x2b, 0x8f, 0xff, 0xff, 0xff, 0x7f])
+                .unwrap()
+                .to_string(),
+            "1.3.4294967295"
+        );
     }
 
     #[test]

@@ -9,6 +9,124 @@ use crate::oid::Oid;
 use crate::options::DecodeOptions;
 use crate::value::{Value, decode_oid};
 
+/// The fast path for one varbind in canonical form (short-form lengths, minimal integers,
+/// single-byte OID arcs). It accepts a strict subset of what the general decoder accepts and
+/// returns the same values; anything else (long lengths, multi-byte arcs, leniency cases, and
+/// every error) returns `None` so the general path can decide and report precisely. The
+/// `fast_path_agrees_with_general_path` test checks the two against each other.
+pub(crate) mod fast {
+    use alloc::borrow::Cow;
+
+    use crate::ber::tag;
+    use crate::oid::Oid;
+    use crate::pdu::VarBind;
+    use crate::value::Value;
+
+    #[inline]
+    fn oid(bytes: &[u8], max_arcs: usize, trusted: bool) -> Option<Oid<'_>> {
+        // Empty contents go to the general path, which knows the zero-length-OID leniency.
+        if !bytes.is_empty()
+            && (trusted || (bytes.len() < max_arcs && bytes.iter().all(|&b| b < 0x80)))
+        {
+            Some(Oid::from_validated(bytes))
+        } else {
+            None
+        }
+    }
+
+    /// Big-endian magnitude of a minimal, non-negative INTEGER encoding of at most `max` bytes.
+    #[inline]
+    fn non_negative(c: &[u8], max: usize) -> Option<u64> {
+        let digits = match c {
+            [0, b, ..] if *b >= 0x80 => c.get(1..)?,
+            [b, ..] if *b < 0x80 && (c.len() == 1 || *b != 0) => c,
+            _ => return None,
+        };
+        if digits.len() > max {
+            return None;
+        }
+        be_u64(digits)
+    }
+
+    /// A big-endian number of 1 to 8 bytes, without a loop.
+    #[inline]
+    fn be_u64(d: &[u8]) -> Option<u64> {
+        let mut buf = [0u8; 8];
+        match d {
+            [a] => buf[7] = *a,
+            [a, b] => [buf[6], buf[7]] = [*a, *b],
+            [a, b, c] => [buf[5], buf[6], buf[7]] = [*a, *b, *c],
+            [a, b, c, e] => return Some(u64::from(u32::from_be_bytes([*a, *b, *c, *e]))),
+            _ => {
+                let tail = buf.get_mut(8usize.checked_sub(d.len())?..)?;
+                tail.copy_from_slice(d);
+            }
+        }
+        Some(u64::from_be_bytes(buf))
+    }
+
+    #[inline]
+    fn integer32(c: &[u8]) -> Option<i32> {
+        match c {
+            [a, b, ..] if (*a == 0 && b & 0x80 == 0) || (*a == 0xff && b & 0x80 != 0) => None,
+            [_, ..] if c.len() <= 4 => {
+                let v = be_u64(c)? as u32;
+                // Sign-extend from the encoded width.
+                let shift = 32 - 8 * c.len() as u32;
+                Some(((v << shift) as i32) >> shift)
+            }
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn varbind(
+        rest: &[u8],
+        v1: bool,
+        max_arcs: usize,
+        trusted: bool,
+    ) -> Option<(VarBind<'_>, usize)> {
+        let [tag::SEQUENCE, len, body @ ..] = rest else {
+            return None;
+        };
+        let used = 2 + usize::from(*len);
+        let body = body.get(..usize::from(*len)).filter(|_| *len < 0x80)?;
+        let [tag::OBJECT_IDENTIFIER, name_len, tail @ ..] = body else {
+            return None;
+        };
+        if *name_len >= 0x80 {
+            return None;
+        }
+        let (name, tail) = tail.split_at_checked(usize::from(*name_len))?;
+        let [t, value_len, c @ ..] = tail else {
+            return None;
+        };
+        if *value_len >= 0x80 || c.len() != usize::from(*value_len) {
+            return None;
+        }
+        let name = oid(name, max_arcs, trusted)?;
+        let value = match *t {
+            tag::INTEGER => Value::Integer(integer32(c)?),
+            tag::OCTET_STRING => Value::OctetString(Cow::Borrowed(c)),
+            tag::NULL if c.is_empty() => Value::Null,
+            tag::OBJECT_IDENTIFIER => Value::ObjectIdentifier(oid(c, max_arcs, trusted)?),
+            tag::IP_ADDRESS => Value::IpAddress(c.try_into().ok()?),
+            tag::COUNTER32 => Value::Counter32(non_negative(c, 4)? as u32),
+            tag::GAUGE32 => Value::Gauge32(non_negative(c, 4)? as u32),
+            tag::TIMETICKS => Value::TimeTicks(non_negative(c, 4)? as u32),
+            tag::UINTEGER32 => Value::UInteger32(non_negative(c, 4)? as u32),
+            tag::OPAQUE => Value::Opaque(Cow::Borrowed(c)),
+            tag::NSAP_ADDRESS => Value::NsapAddress(Cow::Borrowed(c)),
+            tag::COUNTER64 if !v1 => Value::Counter64(non_negative(c, 8)?),
+            tag::NO_SUCH_OBJECT if !v1 && c.is_empty() => Value::NoSuchObject,
+            tag::NO_SUCH_INSTANCE if !v1 && c.is_empty() => Value::NoSuchInstance,
+            tag::END_OF_MIB_VIEW if !v1 && c.is_empty() => Value::EndOfMibView,
+            _ => return None,
+        };
+        Some((VarBind { name, value }, used))
+    }
+}
+
 /// The nine SNMP PDU types, with their context-specific tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PduType {
@@ -75,7 +193,11 @@ impl PduType {
     pub fn in_v1(self) -> bool {
         matches!(
             self,
-            Self::GetRequest | Self::GetNextRequest | Self::Response | Self::SetRequest | Self::Trap
+            Self::GetRequest
+                | Self::GetNextRequest
+                | Self::Response
+                | Self::SetRequest
+                | Self::Trap
         )
     }
 }
@@ -219,6 +341,33 @@ impl<'a> VarBind<'a> {
     }
 
     fn decode(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<Self, DecodeError> {
+        let max_arcs = ctx.opts.limits.max_oid_arcs;
+        if let Some((vb, used)) = fast::varbind(r.rest(), v1, max_arcs, ctx.trusted) {
+            r.advance(used);
+            return Ok(vb);
+        }
+        Self::decode_general(r, ctx, v1)
+    }
+
+    /// The general path alone, for testing the fast path against it.
+    #[cfg(test)]
+    pub(crate) fn decode_general_for_test(
+        bytes: &'a [u8],
+        v1: bool,
+    ) -> Result<(Self, usize), DecodeError> {
+        let mut r = Reader::new(bytes, 0);
+        let vb = Self::decode_general(&mut r, &mut Ctx::default(), v1)?;
+        Ok((vb, r.offset()))
+    }
+
+    /// Appends this varbind's encoding.
+    #[cfg(test)]
+    pub(crate) fn encode_for_test(&self, buf: &mut Vec<u8>) {
+        self.encode(&mut Writer::new(buf));
+    }
+
+    #[inline(never)]
+    fn decode_general(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<Self, DecodeError> {
         let mut vb = r.sequence(Field::VarBind, ctx)?;
         let name_tlv = vb.expect(tag::OBJECT_IDENTIFIER, Field::Name, ctx)?;
         let name = decode_oid(&name_tlv, Field::Name, ctx, false)?;
@@ -286,7 +435,7 @@ impl<'a> VarBindList<'a> {
                 count,
             } => VarBindIter(IterRepr::Wire {
                 reader: Reader::new(bytes, *base),
-                ctx: Ctx::new(*opts),
+                ctx: Ctx::trusted(*opts),
                 v1: *v1,
                 left: *count,
             }),
@@ -316,11 +465,7 @@ impl<'a> VarBindList<'a> {
     }
 
     /// Validates the list and keeps a view over it.
-    pub(crate) fn decode(
-        r: &mut Reader<'a>,
-        ctx: &mut Ctx,
-        v1: bool,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<Self, DecodeError> {
         let tlv = r.expect(tag::SEQUENCE, Field::VarBindList, ctx)?;
         let mut inner = tlv.reader();
         let max = ctx.opts.limits.max_varbinds;
@@ -618,8 +763,8 @@ impl<'a> Pdu<'a> {
     /// Decodes one PDU element. `v1` selects SNMPv1's PDU and value sets.
     pub(crate) fn decode(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<Self, DecodeError> {
         let tlv = r.read(Field::Pdu, ctx)?;
-        let pdu_type =
-            PduType::from_tag(tlv.tag).ok_or(tlv.err(ErrorKind::UnknownTag(tlv.tag), Field::Pdu))?;
+        let pdu_type = PduType::from_tag(tlv.tag)
+            .ok_or(tlv.err(ErrorKind::UnknownTag(tlv.tag), Field::Pdu))?;
         let allowed = if v1 {
             pdu_type.in_v1()
         } else {
@@ -652,8 +797,9 @@ impl<'a> Pdu<'a> {
                 ))?;
                 let specific_trap = body.i32(Field::SpecificTrap, ctx)?;
                 let t = body.expect(tag::TIMETICKS, Field::TimeStamp, ctx)?;
-                let time_stamp = u32::try_from(crate::ber::unsigned(&t, Field::TimeStamp, ctx, 32)?)
-                    .unwrap_or_default();
+                let time_stamp =
+                    u32::try_from(crate::ber::unsigned(&t, Field::TimeStamp, ctx, 32)?)
+                        .unwrap_or_default();
                 let varbinds = VarBindList::decode(&mut body, ctx, v1)?;
                 Pdu::Trap(TrapPdu {
                     enterprise,

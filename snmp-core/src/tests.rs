@@ -4,7 +4,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    // Leniency is #[non_exhaustive]: users outside the crate must assign fields like this.
+    clippy::field_reassign_with_default
 )]
 
 use alloc::vec;
@@ -56,6 +58,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// Whatever the fast varbind path accepts, the general path accepts with the same result.
+    #[test]
+    fn fast_path_agrees_with_general_path(
+        v1 in any::<bool>(),
+        name in crate::arbitrary::oid(),
+        value in crate::arbitrary::value(false),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+    ) {
+        let mut bytes = Vec::new();
+        crate::VarBind::new(name, value).encode_for_test(&mut bytes);
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        if let Some((fast, used)) = crate::pdu::fast::varbind(&bytes, v1, 128, false) {
+            let general = crate::VarBind::decode_general_for_test(&bytes, v1);
+            prop_assert_eq!(general, Ok((fast, used)));
+        }
+    }
+}
+
 /// `30 LL 02 01 01 04 01 'p' A2 LL 02 01 01 02 01 00 02 01 00 30 LL 30 LL 06 03 2b 06 01 <value>`
 fn v2c_response_with_value(value: &[u8]) -> Vec<u8> {
     let mut vb = vec![0x06, 0x03, 0x2b, 0x06, 0x01];
@@ -75,11 +101,17 @@ fn v2c_response_with_value(value: &[u8]) -> Vec<u8> {
     msg
 }
 
-fn first_value(bytes: &[u8], leniency: Leniency) -> Result<(Value<'static>, Vec<AnomalyKind>), crate::DecodeError> {
+fn first_value(
+    bytes: &[u8],
+    leniency: Leniency,
+) -> Result<(Value<'static>, Vec<AnomalyKind>), crate::DecodeError> {
     let opts = DecodeOptions::default().with_leniency(leniency);
     let (m, anomalies) = Message::decode_with(bytes, &opts)?;
     let vb = m.pdu().unwrap().varbinds().iter().next().unwrap();
-    Ok((vb.value.into_owned(), anomalies.iter().map(|a| a.kind).collect()))
+    Ok((
+        vb.value.into_owned(),
+        anomalies.iter().map(|a| a.kind).collect(),
+    ))
 }
 
 fn strict_kind(bytes: &[u8]) -> ErrorKind {
@@ -125,7 +157,10 @@ fn leniency_unsigned_missing_leading_zero() {
     assert_eq!(first_value(&bytes, l).unwrap().0, Value::Gauge32(255));
     // The canonical form is fine strictly.
     let bytes = v2c_response_with_value(&[0x41, 0x05, 0x00, 0xb2, 0xd0, 0x5e, 0x00]);
-    assert_eq!(first_value(&bytes, Leniency::default()).unwrap().0, Value::Counter32(3_000_000_000));
+    assert_eq!(
+        first_value(&bytes, Leniency::default()).unwrap().0,
+        Value::Counter32(3_000_000_000)
+    );
 }
 
 #[test]
@@ -134,7 +169,13 @@ fn leniency_octet_string_overrun() {
     let mut bytes = v2c_response_with_value(&[0x04, 0x03, b'a', b'b', b'c']);
     let at = bytes.iter().rposition(|&b| b == 0x03).unwrap();
     bytes[at] = 0x04;
-    assert!(matches!(strict_kind(&bytes), ErrorKind::Truncated { needed: 4, available: 3 }));
+    assert!(matches!(
+        strict_kind(&bytes),
+        ErrorKind::Truncated {
+            needed: 4,
+            available: 3
+        }
+    ));
     let mut l = Leniency::default();
     l.octet_string_overrun = true;
     let (v, a) = first_value(&bytes, l).unwrap();
@@ -156,7 +197,10 @@ fn leniency_non_minimal_integer() {
     assert_eq!(a, [AnomalyKind::NonMinimalInteger]);
     // Still range-checked after stripping.
     let bytes = v2c_response_with_value(&[0x02, 0x06, 0x00, 0x00, 0x80, 0, 0, 0]);
-    assert_eq!(first_value(&bytes, l).unwrap_err().kind, ErrorKind::IntegerOutOfRange);
+    assert_eq!(
+        first_value(&bytes, l).unwrap_err().kind,
+        ErrorKind::IntegerOutOfRange
+    );
 }
 
 #[test]
@@ -165,7 +209,10 @@ fn leniency_trailing_bytes() {
     let end = bytes.len();
     bytes.extend_from_slice(&[0, 0, 0]);
     let err = Message::decode(&bytes).unwrap_err();
-    assert_eq!((err.kind, err.field, err.offset), (ErrorKind::TrailingBytes(3), Field::Message, end));
+    assert_eq!(
+        (err.kind, err.field, err.offset),
+        (ErrorKind::TrailingBytes(3), Field::Message, end)
+    );
     let mut l = Leniency::default();
     l.trailing_bytes = true;
     let (_, a) = first_value(&bytes, l).unwrap();
@@ -176,7 +223,10 @@ fn leniency_trailing_bytes() {
 fn strict_rules_with_offsets() {
     // Indefinite length on the outer SEQUENCE.
     let e = Message::decode(&[0x30, 0x80, 0x02, 0x01, 0x01, 0, 0]).unwrap_err();
-    assert_eq!((e.kind, e.field, e.offset), (ErrorKind::IndefiniteLength, Field::Message, 0));
+    assert_eq!(
+        (e.kind, e.field, e.offset),
+        (ErrorKind::IndefiniteLength, Field::Message, 0)
+    );
     // NULL with contents.
     let bytes = v2c_response_with_value(&[0x05, 0x01, 0x00]);
     let e = Message::decode(&bytes).unwrap_err();
@@ -184,7 +234,13 @@ fn strict_rules_with_offsets() {
     assert_eq!(e.offset, bytes.len() - 3);
     // IpAddress of 5 bytes.
     let bytes = v2c_response_with_value(&[0x40, 0x05, 1, 2, 3, 4, 5]);
-    assert!(matches!(strict_kind(&bytes), ErrorKind::InvalidLength { expected: "4", found: 5 }));
+    assert!(matches!(
+        strict_kind(&bytes),
+        ErrorKind::InvalidLength {
+            expected: "4",
+            found: 5
+        }
+    ));
     // Unknown value tag.
     let bytes = v2c_response_with_value(&[0x48, 0x00]);
     assert_eq!(strict_kind(&bytes), ErrorKind::UnknownTag(0x48));
@@ -204,7 +260,10 @@ fn strict_rules_with_offsets() {
 fn version_rules() {
     // A v1 message carrying Counter64 or an exception is refused; v2c accepts them.
     let mut bytes = v2c_response_with_value(&[0x46, 0x01, 0x05]);
-    assert_eq!(first_value(&bytes, Leniency::default()).unwrap().0, Value::Counter64(5));
+    assert_eq!(
+        first_value(&bytes, Leniency::default()).unwrap().0,
+        Value::Counter64(5)
+    );
     bytes[4] = 0;
     assert_eq!(strict_kind(&bytes), ErrorKind::ValueNotInV1);
     let mut bytes = v2c_response_with_value(&[0x82, 0x00]);
@@ -215,7 +274,10 @@ fn version_rules() {
     bytes[4] = 0;
     let pdu_at = bytes.iter().position(|&b| b == 0xa2).unwrap();
     bytes[pdu_at] = 0xa5;
-    assert_eq!(strict_kind(&bytes), ErrorKind::PduNotAllowed(PduType::GetBulkRequest));
+    assert_eq!(
+        strict_kind(&bytes),
+        ErrorKind::PduNotAllowed(PduType::GetBulkRequest)
+    );
 }
 
 #[test]
@@ -225,15 +287,35 @@ fn limits() {
     limits.max_message_size = bytes.len() - 1;
     let opts = DecodeOptions::default().with_limits(limits);
     let e = Message::decode_with(&bytes, &opts).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::LimitExceeded { limit: Limit::MessageSize, max: bytes.len() - 1 });
+    assert_eq!(
+        e.kind,
+        ErrorKind::LimitExceeded {
+            limit: Limit::MessageSize,
+            max: bytes.len() - 1
+        }
+    );
     let mut limits = Limits::default();
     limits.max_varbinds = 0;
-    let e = Message::decode_with(&bytes, &DecodeOptions::default().with_limits(limits)).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::LimitExceeded { limit: Limit::VarBinds, max: 0 });
+    let e =
+        Message::decode_with(&bytes, &DecodeOptions::default().with_limits(limits)).unwrap_err();
+    assert_eq!(
+        e.kind,
+        ErrorKind::LimitExceeded {
+            limit: Limit::VarBinds,
+            max: 0
+        }
+    );
     let mut limits = Limits::default();
     limits.max_oid_arcs = 2;
-    let e = Message::decode_with(&bytes, &DecodeOptions::default().with_limits(limits)).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::LimitExceeded { limit: Limit::OidArcs, max: 2 });
+    let e =
+        Message::decode_with(&bytes, &DecodeOptions::default().with_limits(limits)).unwrap_err();
+    assert_eq!(
+        e.kind,
+        ErrorKind::LimitExceeded {
+            limit: Limit::OidArcs,
+            max: 2
+        }
+    );
 }
 
 #[test]
@@ -246,11 +328,15 @@ fn v3_discovery_request_from_net_snmp() {
         0x00, 0xa0, 0x0c, 0x02, 0x02, 0x37, 0xf0, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x00,
     ];
     let m = Message::decode(&bytes).unwrap();
-    let Message::V3(v3) = &m else { panic!("not v3") };
+    let Message::V3(v3) = &m else {
+        panic!("not v3")
+    };
     assert_eq!(v3.header.msg_id, 0x91c8);
     assert_eq!(v3.header.max_size, 1500);
     assert!(v3.header.flags.reportable && !v3.header.flags.auth);
-    let Some(Pdu::GetRequest(p)) = m.pdu() else { panic!("not a get") };
+    let Some(Pdu::GetRequest(p)) = m.pdu() else {
+        panic!("not a get")
+    };
     assert_eq!(p.request_id, 0x37f0);
     assert!(p.varbinds.is_empty());
     assert_eq!(encoded(&m), bytes);
@@ -266,12 +352,21 @@ fn v3_flags_must_be_consistent() {
         0x00, 0xa0, 0x0c, 0x02, 0x02, 0x37, 0xf0, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x00,
     ];
     let e = Message::decode(&bytes).unwrap_err();
-    assert_eq!((e.kind, e.field, e.offset), (ErrorKind::InvalidMsgFlags(6), Field::MsgFlags, 16));
+    assert_eq!(
+        (e.kind, e.field, e.offset),
+        (ErrorKind::InvalidMsgFlags(6), Field::MsgFlags, 16)
+    );
     // auth+priv but plaintext scoped PDU
     bytes[18] = 0x07;
     let e = Message::decode(&bytes).unwrap_err();
     assert_eq!(e.field, Field::ScopedPduData);
-    assert!(matches!(e.kind, ErrorKind::UnexpectedTag { expected: 0x04, found: 0x30 }));
+    assert!(matches!(
+        e.kind,
+        ErrorKind::UnexpectedTag {
+            expected: 0x04,
+            found: 0x30
+        }
+    ));
 }
 
 /// Writes the fuzz seed corpora from the proptest strategies with a fixed seed, plus the
@@ -287,9 +382,9 @@ fn write_fuzz_seeds() {
 
     fn write(dir: &Path, data: &[u8]) {
         // FNV-1a names keep the corpus stable across runs.
-        let h = data
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let h = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
         std::fs::write(dir.join(alloc::format!("{h:016x}")), data).unwrap();
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
@@ -326,10 +421,20 @@ fn write_fuzz_seeds() {
     let dir = root.join("oid_text");
     std::fs::create_dir_all(&dir).unwrap();
     for _ in 0..60 {
-        let oid = crate::arbitrary::oid().new_tree(&mut runner).unwrap().current();
+        let oid = crate::arbitrary::oid()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
         write(&dir, alloc::format!("{oid}").as_bytes());
     }
-    for text in [".1.3.6.1.2.1.1.1.0", "1.3.6.1.4.1.4294967295", "2.4294967295", "1..3", "1.40", "0"] {
+    for text in [
+        ".1.3.6.1.2.1.1.1.0",
+        "1.3.6.1.4.1.4294967295",
+        "2.4294967295",
+        "1..3",
+        "1.40",
+        "0",
+    ] {
         write(&dir, text.as_bytes());
     }
 }

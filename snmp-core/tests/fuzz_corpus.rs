@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -17,7 +19,11 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 10, "{target}: corpus has only {} inputs", files.len());
+    assert!(
+        files.len() >= 10,
+        "{target}: corpus has only {} inputs",
+        files.len()
+    );
     files
 }
 
@@ -35,7 +41,10 @@ fn message_decode() {
 
 #[test]
 fn message_round_trip() {
-    replay("message_round_trip", fleetwire_snmp::internal::message_round_trip);
+    replay(
+        "message_round_trip",
+        fleetwire_snmp::internal::message_round_trip,
+    );
 }
 
 #[test]
