@@ -33,6 +33,9 @@ pub struct SnmpdBuilder {
 /// `udp:127.0.0.1:PORT` (and `udp6:[::1]:PORT` when the machine has an IPv6
 /// loopback). Stopped (SIGTERM, then SIGKILL after 3 s; always reaped) when
 /// dropped; its temp dir is removed then too.
+/// (Drop also runs when a test panics. Only if the test process itself is
+/// SIGKILLed does the agent outlive it: `#![forbid(unsafe_code)]` rules out a
+/// `pre_exec` parent-death signal.)
 ///
 /// It runs as
 /// `snmpd -f -Lo -C -c DIR/snmpd.conf -p DIR/snmpd.pid -m '' -M /nonexistent`
