@@ -1,7 +1,12 @@
 //! Real traffic: net-snmp's tools talk to a private snmpd (or send traps to a sink) on loopback
 //! through a recording relay; every captured datagram must decode strictly, and the varbinds
 //! must be the values net-snmp printed for the same bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::time::Duration;
 
@@ -69,8 +74,16 @@ fn assert_same(ours: &[VarBind<'_>], printed: &[NetSnmpVarBind]) {
     assert_eq!(ours.len(), printed.len(), "varbind counts differ");
     for (o, p) in ours.iter().zip(printed) {
         assert_eq!(o.name.to_string(), p.oid);
-        let theirs = p.value().unwrap_or_else(|| panic!("unparsed net-snmp value {p:?}"));
-        assert!(same_value(&o.value, &theirs), "{}: ours {:?}, net-snmp {:?}", p.oid, o.value, p);
+        let theirs = p
+            .value()
+            .unwrap_or_else(|| panic!("unparsed net-snmp value {p:?}"));
+        assert!(
+            same_value(&o.value, &theirs),
+            "{}: ours {:?}, net-snmp {:?}",
+            p.oid,
+            o.value,
+            p
+        );
     }
 }
 
@@ -104,20 +117,37 @@ fn snmpget_v1_and_v2c() {
         let relay = UdpRelay::start(agent.addr());
         let target = relay.target();
         // v1 refuses a missing OID with noSuchName for the whole request: ask only real ones.
-        let oids = if version == "-v1" { &SYSTEM[..4] } else { &SYSTEM[..] };
+        let oids = if version == "-v1" {
+            &SYSTEM[..4]
+        } else {
+            &SYSTEM[..]
+        };
         let out = snmpget(&args(&[version, "-c", "public"], &target, oids));
         assert!(out.status.success(), "{}", stderr_text(&out));
         let printed = parse_netsnmp_output(&stdout_text(&out));
-        let datagrams: Vec<Vec<u8>> = relay.wait_for(2, WAIT).into_iter().map(|d| d.bytes).collect();
+        let datagrams: Vec<Vec<u8>> = relay
+            .wait_for(2, WAIT)
+            .into_iter()
+            .map(|d| d.bytes)
+            .collect();
         let messages = decode_all(&datagrams);
         assert_eq!(messages[0].version().name(), &version[2..]);
-        let Some(Pdu::GetRequest(req)) = messages[0].pdu() else { panic!("not a GetRequest") };
+        let Some(Pdu::GetRequest(req)) = messages[0].pdu() else {
+            panic!("not a GetRequest")
+        };
         assert_eq!(req.varbinds.len(), oids.len());
         assert!(req.varbinds.iter().all(|vb| vb.value == Value::Null));
-        assert_eq!(messages[1].pdu().unwrap().request_id(), Some(req.request_id));
+        assert_eq!(
+            messages[1].pdu().unwrap().request_id(),
+            Some(req.request_id)
+        );
         assert_same(&response_varbinds(&messages), &printed);
         if version == "-v2c" {
-            assert!(printed.iter().any(|p| p.value() == Some(NetSnmpValue::NoSuchObject)));
+            assert!(
+                printed
+                    .iter()
+                    .any(|p| p.value() == Some(NetSnmpValue::NoSuchObject))
+            );
         }
     }
 }
@@ -134,9 +164,16 @@ fn snmpbulkwalk_whole_tree_v2c() {
     assert!(out.status.success(), "{}", stderr_text(&out));
     let mut printed = parse_netsnmp_output(&stdout_text(&out));
     // The walk ends with the last OID repeated and the endOfMibView text.
-    assert_eq!(printed.last().and_then(NetSnmpVarBind::value), Some(NetSnmpValue::EndOfMibView));
+    assert_eq!(
+        printed.last().and_then(NetSnmpVarBind::value),
+        Some(NetSnmpValue::EndOfMibView)
+    );
     printed.pop();
-    assert!(printed.len() > 500, "only {} varbinds walked", printed.len());
+    assert!(
+        printed.len() > 500,
+        "only {} varbinds walked",
+        printed.len()
+    );
     let datagrams: Vec<Vec<u8>> = relay.datagrams().into_iter().map(|d| d.bytes).collect();
     let messages = decode_all(&datagrams);
     for m in &messages {
@@ -150,7 +187,14 @@ fn snmpbulkwalk_whole_tree_v2c() {
         .collect();
     assert_same(&ours, &printed);
     let types: std::collections::BTreeSet<_> = ours.iter().map(|vb| vb.value.type_name()).collect();
-    for t in ["OCTET STRING", "INTEGER", "OBJECT IDENTIFIER", "TimeTicks", "Counter32", "Gauge32"] {
+    for t in [
+        "OCTET STRING",
+        "INTEGER",
+        "OBJECT IDENTIFIER",
+        "TimeTicks",
+        "Counter32",
+        "Gauge32",
+    ] {
         assert!(types.contains(t), "walk saw no {t}: {types:?}");
     }
 }
@@ -163,34 +207,99 @@ fn snmptrap_v1_and_v2c() {
     let sink = UdpSink::start();
     let target = sink.target();
     let vbs = [
-        "1.3.6.1.2.1.43.18.1.1.8.1.1", "s", "Tray 2 empty",
-        "1.3.6.1.2.1.43.18.1.1.2.1.1", "i", "-5",
-        "1.3.6.1.2.1.43.10.2.1.4.1.1", "c", "4294967295",
-        "1.3.6.1.2.1.43.11.1.1.9.1.1", "u", "75",
-        "1.3.6.1.2.1.1.3.0", "t", "12345",
-        "1.3.6.1.2.1.4.20.1.1.1", "a", "192.0.2.7",
-        "1.3.6.1.2.1.1.2.0", "o", "1.3.6.1.4.1.253.8.62.1",
-        "1.3.6.1.2.1.2.2.1.6.1", "x", "00 00 AA 12 34 56",
+        "1.3.6.1.2.1.43.18.1.1.8.1.1",
+        "s",
+        "Tray 2 empty",
+        "1.3.6.1.2.1.43.18.1.1.2.1.1",
+        "i",
+        "-5",
+        "1.3.6.1.2.1.43.10.2.1.4.1.1",
+        "c",
+        "4294967295",
+        "1.3.6.1.2.1.43.11.1.1.9.1.1",
+        "u",
+        "75",
+        "1.3.6.1.2.1.1.3.0",
+        "t",
+        "12345",
+        "1.3.6.1.2.1.4.20.1.1.1",
+        "a",
+        "192.0.2.7",
+        "1.3.6.1.2.1.1.2.0",
+        "o",
+        "1.3.6.1.4.1.253.8.62.1",
+        "1.3.6.1.2.1.2.2.1.6.1",
+        "x",
+        "00 00 AA 12 34 56",
     ];
     let out = snmptrap(
-        &[&["-v1", "-c", "public", &target, "1.3.6.1.4.1.253.8.62", "127.0.0.1", "6", "17", "360000"][..], &vbs[..]]
-            .concat(),
+        &[
+            &[
+                "-v1",
+                "-c",
+                "public",
+                &target,
+                "1.3.6.1.4.1.253.8.62",
+                "127.0.0.1",
+                "6",
+                "17",
+                "360000",
+            ][..],
+            &vbs[..],
+        ]
+        .concat(),
     );
     assert!(out.status.success(), "{}", stderr_text(&out));
-    let v2_extra = ["1.3.6.1.4.1.2021.100.1", "U", "18446744073709551615", "1.3.6.1.4.1.2021.100.2", "F", "1.5"];
+    let v2_extra = [
+        "1.3.6.1.4.1.2021.100.1",
+        "U",
+        "18446744073709551615",
+        "1.3.6.1.4.1.2021.100.2",
+        "F",
+        "1.5",
+    ];
     let out = snmptrap(
-        &[&["-v2c", "-c", "public", &target, "4200", "1.3.6.1.2.1.43.18.2.0.1"][..], &vbs[..], &v2_extra[..]].concat(),
+        &[
+            &[
+                "-v2c",
+                "-c",
+                "public",
+                &target,
+                "4200",
+                "1.3.6.1.2.1.43.18.2.0.1",
+            ][..],
+            &vbs[..],
+            &v2_extra[..],
+        ]
+        .concat(),
     );
     assert!(out.status.success(), "{}", stderr_text(&out));
-    let datagrams: Vec<Vec<u8>> = sink.wait_for(2, WAIT).into_iter().map(|d| d.bytes).collect();
+    let datagrams: Vec<Vec<u8>> = sink
+        .wait_for(2, WAIT)
+        .into_iter()
+        .map(|d| d.bytes)
+        .collect();
     let messages = decode_all(&datagrams);
     let expected = |vbs: &[VarBind<'_>]| {
-        let v: Vec<String> = vbs.iter().map(|vb| format!("{}={:?}", vb.name, vb.value)).collect();
+        let v: Vec<String> = vbs
+            .iter()
+            .map(|vb| format!("{}={:?}", vb.name, vb.value))
+            .collect();
         v.join("\n")
     };
-    let Some(Pdu::Trap(t)) = messages[0].pdu() else { panic!("not a v1 Trap") };
+    let Some(Pdu::Trap(t)) = messages[0].pdu() else {
+        panic!("not a v1 Trap")
+    };
     assert_eq!(t.enterprise.to_string(), "1.3.6.1.4.1.253.8.62");
-    assert_eq!((t.agent_addr, t.generic_trap.code(), t.specific_trap, t.time_stamp), ([127, 0, 0, 1], 6, 17, 360_000));
+    assert_eq!(
+        (
+            t.agent_addr,
+            t.generic_trap.code(),
+            t.specific_trap,
+            t.time_stamp
+        ),
+        ([127, 0, 0, 1], 6, 17, 360_000)
+    );
     let want = [
         Value::OctetString(b"Tray 2 empty"[..].into()),
         Value::Integer(-5),
@@ -204,11 +313,16 @@ fn snmptrap_v1_and_v2c() {
     let got: Vec<VarBind<'_>> = t.varbinds.iter().collect();
     let got_values: Vec<_> = got.iter().map(|vb| vb.value.clone()).collect();
     assert_eq!(got_values, want, "{}", expected(&got));
-    let Some(Pdu::SnmpV2Trap(p)) = messages[1].pdu() else { panic!("not an SNMPv2-Trap") };
+    let Some(Pdu::SnmpV2Trap(p)) = messages[1].pdu() else {
+        panic!("not an SNMPv2-Trap")
+    };
     let got: Vec<VarBind<'_>> = p.varbinds.iter().collect();
     // sysUpTime.0, snmpTrapOID.0, then ours.
     assert_eq!(got[0].value, Value::TimeTicks(4200));
-    assert_eq!(got[1].value, Value::ObjectIdentifier("1.3.6.1.2.1.43.18.2.0.1".parse().unwrap()));
+    assert_eq!(
+        got[1].value,
+        Value::ObjectIdentifier("1.3.6.1.2.1.43.18.2.0.1".parse().unwrap())
+    );
     let tail: Vec<_> = got[2..10].iter().map(|vb| vb.value.clone()).collect();
     assert_eq!(tail, want);
     assert_eq!(got[10].value.opaque(), Some(Ok(OpaqueValue::U64(u64::MAX))));
@@ -239,18 +353,32 @@ fn snmpget_v3_discovery_noauth_and_authpriv() {
     let out = snmpget(&args(&a, &target, &SYSTEM[..3]));
     assert!(out.status.success(), "{}", stderr_text(&out));
     let printed = parse_netsnmp_output(&stdout_text(&out));
-    let datagrams: Vec<Vec<u8>> = relay.wait_for(4, WAIT).into_iter().map(|d| d.bytes).collect();
+    let datagrams: Vec<Vec<u8>> = relay
+        .wait_for(4, WAIT)
+        .into_iter()
+        .map(|d| d.bytes)
+        .collect();
     let messages = decode_all(&datagrams);
     // Discovery: an empty-engine probe answered by a Report of usmStatsUnknownEngineIDs.
-    let Message::V3(probe) = &messages[0] else { panic!("not v3") };
-    let fleetwire_snmp::SecurityParameters::Usm(usm) = &probe.security_parameters else { panic!() };
+    let Message::V3(probe) = &messages[0] else {
+        panic!("not v3")
+    };
+    let fleetwire_snmp::SecurityParameters::Usm(usm) = &probe.security_parameters else {
+        panic!()
+    };
     assert!(usm.engine_id.is_empty() && probe.header.flags.reportable);
-    let Some(Pdu::Report(report)) = messages[1].pdu() else { panic!("no Report") };
+    let Some(Pdu::Report(report)) = messages[1].pdu() else {
+        panic!("no Report")
+    };
     let vb = report.varbinds.iter().next().unwrap();
     assert_eq!(vb.name.to_string(), "1.3.6.1.6.3.15.1.1.4.0");
     assert!(matches!(vb.value, Value::Counter32(_)));
-    let Message::V3(reply) = &messages[1] else { panic!() };
-    let fleetwire_snmp::SecurityParameters::Usm(usm) = &reply.security_parameters else { panic!() };
+    let Message::V3(reply) = &messages[1] else {
+        panic!()
+    };
+    let fleetwire_snmp::SecurityParameters::Usm(usm) = &reply.security_parameters else {
+        panic!()
+    };
     let engine_hex: String = usm.engine_id.iter().map(|b| format!("{b:02x}")).collect();
     let theirs = agent.engine_id_hex().unwrap();
     assert_eq!(engine_hex, theirs.trim_start_matches("0x"));
@@ -263,7 +391,11 @@ fn snmpget_v3_discovery_noauth_and_authpriv() {
     a.extend(user_args.iter().map(String::as_str));
     let out = snmpget(&args(&a, &target, &SYSTEM[..1]));
     assert!(out.status.success(), "{}", stderr_text(&out));
-    let datagrams: Vec<Vec<u8>> = relay.wait_for(4, WAIT).into_iter().map(|d| d.bytes).collect();
+    let datagrams: Vec<Vec<u8>> = relay
+        .wait_for(4, WAIT)
+        .into_iter()
+        .map(|d| d.bytes)
+        .collect();
     let messages = decode_all(&datagrams);
     let encrypted = messages
         .iter()
@@ -272,9 +404,15 @@ fn snmpget_v3_discovery_noauth_and_authpriv() {
     assert!(encrypted >= 2, "expected an encrypted request and response");
     for m in &messages {
         let Message::V3(v) = m else { panic!("not v3") };
-        let fleetwire_snmp::SecurityParameters::Usm(usm) = &v.security_parameters else { panic!() };
+        let fleetwire_snmp::SecurityParameters::Usm(usm) = &v.security_parameters else {
+            panic!()
+        };
         if v.header.flags.auth {
-            assert_eq!(usm.auth_parameters.len(), 24, "HMAC-SHA-256 truncates to 24 bytes");
+            assert_eq!(
+                usm.auth_parameters.len(),
+                24,
+                "HMAC-SHA-256 truncates to 24 bytes"
+            );
             assert_eq!(usm.priv_parameters.len(), 8, "AES salt is 8 bytes");
             assert_eq!(&*usm.user_name, b"secret");
         }

@@ -2,14 +2,19 @@
 //! (every PDU type in every version that has it, every value type, v3 in its forms) is dissected
 //! by tshark, which must find nothing malformed and no expert item at warning or above.
 //! tshark does not check INTEGER minimality or length forms; `canonical_forms` checks those.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::borrow::Cow;
 
 use fleetwire_snmp::{
-    BulkPdu, CommunityMessage, ErrorStatus, GenericPdu, GenericTrap, HeaderData, Message,
-    MsgFlags, OpaqueValue, Pdu, SECURITY_MODEL_USM, ScopedPdu, ScopedPduData, SecurityParameters,
-    TrapPdu, UsmSecurityParameters, V3Message, Value, VarBind, VarBindList,
+    BulkPdu, CommunityMessage, ErrorStatus, GenericPdu, GenericTrap, HeaderData, Message, MsgFlags,
+    OpaqueValue, Pdu, SECURITY_MODEL_USM, ScopedPdu, ScopedPduData, SecurityParameters, TrapPdu,
+    UsmSecurityParameters, V3Message, Value, VarBind, VarBindList,
 };
 
 fn oid(s: &str) -> fleetwire_snmp::Oid<'static> {
@@ -21,7 +26,9 @@ fn all_values(v1: bool) -> VarBindList<'static> {
     let mut values = vec![
         Value::Integer(-2_147_483_648),
         Value::Integer(3),
-        Value::OctetString(Cow::Borrowed(b"Xerox AltaLink C8170 v1 Multifunction System")),
+        Value::OctetString(Cow::Borrowed(
+            b"Xerox AltaLink C8170 v1 Multifunction System",
+        )),
         Value::OctetString(Cow::Borrowed(&[0x00, 0x00, 0xaa, 0x12, 0x34, 0x56])),
         Value::Null,
         Value::ObjectIdentifier(oid("1.3.6.1.4.1.253.8.62.1.24.2.2.1")),
@@ -51,10 +58,14 @@ fn all_values(v1: bool) -> VarBindList<'static> {
 }
 
 fn requests() -> VarBindList<'static> {
-    ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.25.3.2.1.5.1", "1.3.6.1.2.1.43.10.2.1.4.1.1"]
-        .into_iter()
-        .map(|s| VarBind::null(oid(s)))
-        .collect()
+    [
+        "1.3.6.1.2.1.1.1.0",
+        "1.3.6.1.2.1.25.3.2.1.5.1",
+        "1.3.6.1.2.1.43.10.2.1.4.1.1",
+    ]
+    .into_iter()
+    .map(|s| VarBind::null(oid(s)))
+    .collect()
 }
 
 fn generic(request_id: i32, varbinds: impl Into<VarBindList<'static>>) -> GenericPdu<'static> {
@@ -76,7 +87,10 @@ fn v2_pdus() -> Vec<Pdu<'static>> {
         }),
         Pdu::SetRequest(generic(
             4,
-            vec![VarBind::new(oid("1.3.6.1.2.1.1.6.0"), Value::OctetString(Cow::Borrowed(b"Room 101")))],
+            vec![VarBind::new(
+                oid("1.3.6.1.2.1.1.6.0"),
+                Value::OctetString(Cow::Borrowed(b"Room 101")),
+            )],
         )),
         Pdu::Response(generic(5, all_values(false))),
         Pdu::Response(err),
@@ -84,19 +98,28 @@ fn v2_pdus() -> Vec<Pdu<'static>> {
             6,
             vec![
                 VarBind::new(oid("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(4200)),
-                VarBind::new(oid("1.3.6.1.6.3.1.1.4.1.0"), Value::ObjectIdentifier(oid("1.3.6.1.2.1.43.18.2.0.1"))),
+                VarBind::new(
+                    oid("1.3.6.1.6.3.1.1.4.1.0"),
+                    Value::ObjectIdentifier(oid("1.3.6.1.2.1.43.18.2.0.1")),
+                ),
             ],
         )),
         Pdu::SnmpV2Trap(generic(
             8,
             vec![
                 VarBind::new(oid("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(4200)),
-                VarBind::new(oid("1.3.6.1.6.3.1.1.4.1.0"), Value::ObjectIdentifier(oid("1.3.6.1.6.3.1.1.5.1"))),
+                VarBind::new(
+                    oid("1.3.6.1.6.3.1.1.4.1.0"),
+                    Value::ObjectIdentifier(oid("1.3.6.1.6.3.1.1.5.1")),
+                ),
             ],
         )),
         Pdu::Report(generic(
             9,
-            vec![VarBind::new(oid("1.3.6.1.6.3.15.1.1.4.0"), Value::Counter32(12))],
+            vec![VarBind::new(
+                oid("1.3.6.1.6.3.15.1.1.4.0"),
+                Value::Counter32(12),
+            )],
         )),
     ]
 }
@@ -105,7 +128,13 @@ fn v1_pdus() -> Vec<Pdu<'static>> {
     vec![
         Pdu::GetRequest(generic(11, requests())),
         Pdu::GetNextRequest(generic(12, requests())),
-        Pdu::SetRequest(generic(13, vec![VarBind::new(oid("1.3.6.1.2.1.1.5.0"), Value::OctetString(Cow::Borrowed(b"mfp-3")))])),
+        Pdu::SetRequest(generic(
+            13,
+            vec![VarBind::new(
+                oid("1.3.6.1.2.1.1.5.0"),
+                Value::OctetString(Cow::Borrowed(b"mfp-3")),
+            )],
+        )),
         Pdu::Response(generic(14, all_values(true))),
         Pdu::Trap(TrapPdu {
             enterprise: oid("1.3.6.1.4.1.253.8.62"),
@@ -126,9 +155,18 @@ fn v1_pdus() -> Vec<Pdu<'static>> {
     ]
 }
 
-fn v3(flags: MsgFlags, usm: UsmSecurityParameters<'static>, data: ScopedPduData<'static>) -> Message<'static> {
+fn v3(
+    flags: MsgFlags,
+    usm: UsmSecurityParameters<'static>,
+    data: ScopedPduData<'static>,
+) -> Message<'static> {
     Message::V3(V3Message {
-        header: HeaderData { msg_id: 0x1234_5678, max_size: 65507, flags, security_model: SECURITY_MODEL_USM },
+        header: HeaderData {
+            msg_id: 0x1234_5678,
+            max_size: 65507,
+            flags,
+            security_model: SECURITY_MODEL_USM,
+        },
         security_parameters: SecurityParameters::Usm(usm),
         data,
     })
@@ -138,13 +176,27 @@ fn corpus() -> Vec<(String, Message<'static>)> {
     let mut out = Vec::new();
     for pdu in v1_pdus() {
         let name = format!("v1 {}", pdu.pdu_type());
-        out.push((name, Message::V1(CommunityMessage { community: Cow::Borrowed(b"public"), pdu })));
+        out.push((
+            name,
+            Message::V1(CommunityMessage {
+                community: Cow::Borrowed(b"public"),
+                pdu,
+            }),
+        ));
     }
     for pdu in v2_pdus() {
         let name = format!("v2c {}", pdu.pdu_type());
-        out.push((name, Message::V2c(CommunityMessage { community: Cow::Borrowed(b"private"), pdu })));
+        out.push((
+            name,
+            Message::V2c(CommunityMessage {
+                community: Cow::Borrowed(b"private"),
+                pdu,
+            }),
+        ));
     }
-    let engine: &'static [u8] = &[0x80, 0x00, 0x1f, 0x88, 0x80, 0x5c, 0x2a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
+    let engine: &'static [u8] = &[
+        0x80, 0x00, 0x1f, 0x88, 0x80, 0x5c, 0x2a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+    ];
     let user = UsmSecurityParameters {
         engine_id: Cow::Borrowed(engine),
         engine_boots: 3,
@@ -152,11 +204,22 @@ fn corpus() -> Vec<(String, Message<'static>)> {
         user_name: Cow::Borrowed(b"fleet"),
         ..UsmSecurityParameters::default()
     };
-    let noauth = MsgFlags { auth: false, privacy: false, reportable: true };
+    let noauth = MsgFlags {
+        auth: false,
+        privacy: false,
+        reportable: true,
+    };
     for pdu in v2_pdus() {
         let name = format!("v3 noAuthNoPriv {}", pdu.pdu_type());
-        let scoped = ScopedPdu { context_engine_id: Cow::Borrowed(engine), context_name: Cow::Borrowed(b""), pdu };
-        out.push((name, v3(noauth, user.clone(), ScopedPduData::Plaintext(scoped))));
+        let scoped = ScopedPdu {
+            context_engine_id: Cow::Borrowed(engine),
+            context_name: Cow::Borrowed(b""),
+            pdu,
+        };
+        out.push((
+            name,
+            v3(noauth, user.clone(), ScopedPduData::Plaintext(scoped)),
+        ));
     }
     // Discovery probe: empty USM parameters and empty varbinds, as net-snmp sends it.
     let probe = ScopedPdu {
@@ -164,15 +227,33 @@ fn corpus() -> Vec<(String, Message<'static>)> {
         context_name: Cow::Borrowed(b""),
         pdu: Pdu::GetRequest(generic(77, VarBindList::new())),
     };
-    out.push(("v3 discovery".into(), v3(noauth, UsmSecurityParameters::default(), ScopedPduData::Plaintext(probe))));
+    out.push((
+        "v3 discovery".into(),
+        v3(
+            noauth,
+            UsmSecurityParameters::default(),
+            ScopedPduData::Plaintext(probe),
+        ),
+    ));
     // authPriv with an opaque encrypted PDU: header, USM and encryptedPDU must dissect.
-    let authpriv = MsgFlags { auth: true, privacy: true, reportable: true };
+    let authpriv = MsgFlags {
+        auth: true,
+        privacy: true,
+        reportable: true,
+    };
     let secured = UsmSecurityParameters {
         auth_parameters: Cow::Owned(vec![0xa5; 24]),
         priv_parameters: Cow::Owned(vec![0, 0, 0, 1, 0x12, 0x34, 0x56, 0x78]),
         ..user
     };
-    out.push(("v3 authPriv (opaque)".into(), v3(authpriv, secured, ScopedPduData::Encrypted(Cow::Owned(vec![0x5a; 64])))));
+    out.push((
+        "v3 authPriv (opaque)".into(),
+        v3(
+            authpriv,
+            secured,
+            ScopedPduData::Encrypted(Cow::Owned(vec![0x5a; 64])),
+        ),
+    ));
     out
 }
 
@@ -184,14 +265,24 @@ fn tshark_finds_nothing_wrong() {
     let corpus = corpus();
     let messages: Vec<Vec<u8>> = corpus.iter().map(|(_, m)| m.to_vec()).collect();
     let dissections = fleetwire_testkit::tshark_dissect(&messages, 161, &[]);
-    assert_eq!(dissections.len(), corpus.len(), "tshark saw a different number of frames");
+    assert_eq!(
+        dissections.len(),
+        corpus.len(),
+        "tshark saw a different number of frames"
+    );
     let mut failures = Vec::new();
     for ((name, _), (bytes, d)) in corpus.iter().zip(messages.iter().zip(&dissections)) {
         if let Err(why) = d.verdict() {
             failures.push(format!("{name}: {why}\n  {}", hex(bytes)));
         }
     }
-    assert!(failures.is_empty(), "{} of {} messages rejected by tshark:\n{}", failures.len(), corpus.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} messages rejected by tshark:\n{}",
+        failures.len(),
+        corpus.len(),
+        failures.join("\n")
+    );
 }
 
 /// What tshark does not check: every length in minimal form and every message decodes
@@ -216,12 +307,18 @@ fn assert_minimal_lengths(bytes: &[u8], name: &str) {
             (first as usize, 2)
         } else {
             let n = (first & 0x7f) as usize;
-            let len = bytes[i + 2..i + 2 + n].iter().fold(0usize, |a, &b| a << 8 | b as usize);
-            assert!(bytes[i + 2] != 0 && len >= 0x80, "{name}: non-minimal length at {i}");
+            let len = bytes[i + 2..i + 2 + n]
+                .iter()
+                .fold(0usize, |a, &b| a << 8 | b as usize);
+            assert!(
+                bytes[i + 2] != 0 && len >= 0x80,
+                "{name}: non-minimal length at {i}"
+            );
             (len, 2 + n)
         };
         let content = &bytes[i + header..i + header + len];
-        if tag & 0x20 != 0 || (tag == 0x04 && content.first() == Some(&0x30) && nested_ok(content)) {
+        if tag & 0x20 != 0 || (tag == 0x04 && content.first() == Some(&0x30) && nested_ok(content))
+        {
             assert_minimal_lengths(content, name);
         }
         i += header + len;
@@ -259,6 +356,10 @@ fn tshark_rejects_broken_messages() {
     let d = fleetwire_testkit::tshark_dissect(&[good, truncated, overrun, trailing], 161, &[]);
     assert!(d[0].verdict().is_ok(), "{:?}", d[0]);
     for (i, name) in [(1, "truncated"), (2, "overrun"), (3, "trailing")] {
-        assert!(d[i].verdict().is_err(), "tshark accepted the {name} message: {:?}", d[i]);
+        assert!(
+            d[i].verdict().is_err(),
+            "tshark accepted the {name} message: {:?}",
+            d[i]
+        );
     }
 }
