@@ -376,22 +376,24 @@ pub(crate) fn unsigned(
         empty_integer(tlv, field, ctx)?;
         return Ok(0);
     }
-    let c = minimal_content(tlv, field, ctx)?;
     let max_bytes = (bits / 8) as usize;
-    let negative = c.first().is_some_and(|b| b & 0x80 != 0);
-    let magnitude = if negative {
-        // Negative in two's complement: a device that dropped the leading 0x00.
-        if !ctx.opts.leniency.unsigned_missing_leading_zero || c.len() > max_bytes {
+    if tlv.content.first().is_some_and(|b| b & 0x80 != 0) {
+        // Negative in two's complement: a device that dropped the leading 0x00. Checked before
+        // minimality, so `41 04 ff ff ff ff` is this quirk (4294967295), not a padded -1.
+        if !ctx.opts.leniency.unsigned_missing_leading_zero || tlv.content.len() > max_bytes {
             return Err(tlv.err(ErrorKind::NegativeUnsigned, field));
         }
         ctx.anomalies
             .record(AnomalyKind::UnsignedMissingLeadingZero, tlv.offset);
-        c
-    } else {
-        match c {
-            [0, rest @ ..] => rest,
-            _ => c,
-        }
+        return Ok(tlv
+            .content
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)));
+    }
+    let c = minimal_content(tlv, field, ctx)?;
+    let magnitude = match c {
+        [0, rest @ ..] => rest,
+        _ => c,
     };
     if magnitude.len() > max_bytes {
         return Err(tlv.err(ErrorKind::IntegerOutOfRange, field));
