@@ -230,6 +230,13 @@ impl<'a> Reader<'a> {
         field: Field,
         ctx: &mut Ctx,
     ) -> Result<Tlv<'a>, DecodeError> {
+        // The tag first: input that is not this element at all says so, rather than failing
+        // on whatever its second byte claims as a length.
+        if let Some(&found) = self.rest().first()
+            && found != expected
+        {
+            return Err(self.err(ErrorKind::UnexpectedTag { expected, found }, field));
+        }
         let tlv = self.read(field, ctx)?;
         if tlv.tag != expected {
             return Err(tlv.err(

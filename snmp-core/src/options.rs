@@ -137,6 +137,19 @@ impl AnomalyKind {
         Self::TrailingBytes,
     ];
 
+    /// The name of the matching [`Leniency`] field, e.g. `zero_length_oid`: stable, for
+    /// logs and machine-readable output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::ZeroLengthOid => "zero_length_oid",
+            Self::ZeroLengthInteger => "zero_length_integer",
+            Self::UnsignedMissingLeadingZero => "unsigned_missing_leading_zero",
+            Self::OctetStringOverrun => "octet_string_overrun",
+            Self::NonMinimalInteger => "non_minimal_integer",
+            Self::TrailingBytes => "trailing_bytes",
+        }
+    }
+
     const fn index(self) -> usize {
         self as usize
     }

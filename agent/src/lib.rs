@@ -1,0 +1,37 @@
+//! # fleetwire
+//!
+//! The Fleetwire command-line tool (`fleetwire`) and the library behind it.
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
+//! | [`json`] | the public `decode --json` format: one [`fleetwire_snmp::Message`] as a JSON object |
+//! | [`text`] | the human-readable rendering |
+//! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
+//! | [`hex`] | lenient hex parsing and lowercase hex output |
+//! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
+//!
+//! ```
+//! use fleetwire::decode::{Input, Options, run};
+//!
+//! let mut out = Vec::new();
+//! let mut err = Vec::new();
+//! let hex = "30 1c 02 01 01 04 01 70 a0 14 02 01 01 02 01 00 02 01 00 \
+//!            30 09 30 07 06 03 2b 06 01 05 00".to_owned();
+//! let opts = Options { json: true, lenient: false };
+//! let summary = run(&Input::Hex(hex), opts, &mut out, &mut err)?;
+//! assert!(summary.success());
+//! let line: serde_json::Value = serde_json::from_slice(&out)?;
+//! assert_eq!(line["pdu"]["type"], "GetRequest");
+//! assert_eq!(line["pdu"]["varbinds"][0]["oid"], "1.3.6.1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod decode;
+pub mod hex;
+pub mod json;
+pub mod pcap;
+pub mod sample;
+pub mod text;
