@@ -3,17 +3,23 @@
 //!
 //! [`run`] does the work and writes to the writers it is given, so it can be tested and
 //! reused without a process; the binary only maps its result to an exit code.
+//! [`run_with_usm`] also verifies and decrypts the SNMPv3 messages of one USM user
+//! (`-u -a -A -x -X`, see [`crate::usm`]).
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fleetwire_snmp::{Anomalies, DecodeError, DecodeOptions, Leniency, Message};
+use fleetwire_snmp::{
+    Anomalies, Anomaly, AnomalyKind, DecodeError, DecodeOptions, Leniency, Message, ScopedPduData,
+    SecurityParameters, V3Message,
+};
 use serde_json::Value as Json;
 use thiserror::Error;
 
 use crate::hex::{self, HexError};
 use crate::pcap::{CaptureReader, Frame, PcapError, UdpDatagram, udp_datagram};
+use crate::usm::{Processed, Security, UsmArgs, UsmDecoder};
 use crate::{json, text};
 
 /// Arguments of `fleetwire decode`.
@@ -28,6 +34,9 @@ pub struct DecodeArgs {
     /// Tolerate known device encoding quirks, and report each one found as an anomaly.
     #[arg(long)]
     pub lenient: bool,
+    /// SNMPv3: the USM user whose messages are verified and decrypted.
+    #[command(flatten, next_help_heading = "SNMPv3 (net-snmp's options)")]
+    pub usm: UsmArgs,
 }
 
 /// Exactly one input source.
@@ -129,9 +138,14 @@ pub struct Summary {
     pub frames: u64,
     /// Messages decoded and printed.
     pub decoded: u64,
-    /// Failures reported on the error writer: undecodable datagrams, malformed frames, and a
-    /// capture that is damaged after its header.
+    /// Failures reported on the error writer: undecodable datagrams, malformed frames, a
+    /// capture that is damaged after its header, and ([`run_with_usm`]) messages of the USM
+    /// user that fail verification or decryption.
     pub failed: u64,
+    /// Messages of the USM user whose digest was verified ([`run_with_usm`]).
+    pub verified: u64,
+    /// Messages of the USM user that were decrypted ([`run_with_usm`]).
+    pub decrypted: u64,
 }
 
 impl Summary {
@@ -147,12 +161,15 @@ pub fn decode_message(
     bytes: &[u8],
     lenient: bool,
 ) -> Result<(Message<'_>, Anomalies), DecodeError> {
-    let opts = if lenient {
+    Message::decode_with(bytes, &decode_options(lenient))
+}
+
+fn decode_options(lenient: bool) -> DecodeOptions {
+    if lenient {
         DecodeOptions::default().with_leniency(Leniency::all())
     } else {
         DecodeOptions::default()
-    };
-    Message::decode_with(bytes, &opts)
+    }
 }
 
 /// Where a message came from in a capture.
@@ -172,21 +189,56 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Summary, DecodeCommandError> {
+    run_inner(input, opts, None, out, err)
+}
+
+/// [`run`] for `fleetwire decode -u ...`: the SNMPv3 USM messages of `usm`'s user are also
+/// verified and decrypted, and printed with their scoped PDU and a `security` report; those
+/// of other users are printed as [`run`] prints them, with a `security` report saying so.
+/// A message of the user that fails verification or decryption is printed as [`run`] prints
+/// it and reported on `err` (`error: ...`), and counts as failed. When no message of the
+/// user was seen at all, a `note:` says so on `err`.
+pub fn run_with_usm(
+    input: &Input,
+    opts: Options,
+    usm: &mut UsmDecoder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Summary, DecodeCommandError> {
+    let summary = run_inner(input, opts, Some(&mut *usm), out, err)?;
+    if usm.messages_for_user() == 0 {
+        writeln!(
+            err,
+            "note: no SNMPv3 message of user {} in the input: nothing was verified or decrypted",
+            text::octets_to_text(usm.user().name())
+        )
+        .map_err(DecodeCommandError::Output)?;
+    }
+    Ok(summary)
+}
+
+fn run_inner(
+    input: &Input,
+    opts: Options,
+    usm: Option<&mut UsmDecoder>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Summary, DecodeCommandError> {
     match input {
         Input::Hex(text) => {
             let bytes = hex::parse(text)?;
-            single(&bytes, opts, out)
+            single(&bytes, opts, usm, out, err)
         }
         Input::File(path) => {
             let bytes = read_message_file(path)?;
-            single(&bytes, opts, out)
+            single(&bytes, opts, usm, out, err)
         }
         Input::Capture(path) => {
             let bytes = std::fs::read(path).map_err(|source| DecodeCommandError::Read {
                 path: path.clone(),
                 source,
             })?;
-            capture(path, &bytes, opts, out, err)
+            capture(path, &bytes, opts, usm, out, err)
         }
     }
 }
@@ -207,20 +259,35 @@ fn read_message_file(path: &Path) -> Result<Vec<u8>, DecodeCommandError> {
     Ok(bytes)
 }
 
-fn single(bytes: &[u8], opts: Options, out: &mut dyn Write) -> Result<Summary, DecodeCommandError> {
+fn single(
+    bytes: &[u8],
+    opts: Options,
+    usm: Option<&mut UsmDecoder>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Summary, DecodeCommandError> {
     let (msg, anomalies) = decode_message(bytes, opts.lenient)?;
-    print_message(&msg, &anomalies, None, opts, out).map_err(DecodeCommandError::Output)?;
-    Ok(Summary {
-        frames: 0,
-        decoded: 1,
-        failed: 0,
-    })
+    let mut summary = Summary::default();
+    show(
+        bytes,
+        &msg,
+        &anomalies,
+        None,
+        opts,
+        usm,
+        &mut summary,
+        out,
+        err,
+    )
+    .map_err(DecodeCommandError::Output)?;
+    Ok(summary)
 }
 
 fn capture(
     path: &Path,
     bytes: &[u8],
     opts: Options,
+    mut usm: Option<&mut UsmDecoder>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Summary, DecodeCommandError> {
@@ -264,8 +331,18 @@ fn capture(
                     frame: &frame,
                     datagram: &datagram,
                 };
-                print_message(&msg, &anomalies, Some(origin), opts, out).map_err(output)?;
-                summary.decoded += 1;
+                show(
+                    datagram.payload,
+                    &msg,
+                    &anomalies,
+                    Some(origin),
+                    opts,
+                    usm.as_deref_mut(),
+                    &mut summary,
+                    out,
+                    err,
+                )
+                .map_err(output)?;
             }
             Err(e) => {
                 summary.failed += 1;
@@ -294,23 +371,135 @@ fn capture(
     Ok(summary)
 }
 
-fn print_message(
+/// Prints one decoded message (`bytes` decoded as `msg`), verifying and decrypting it first
+/// when `usm` is given and it is a message of the USM user, and counts it in `summary`.
+#[allow(clippy::too_many_arguments)]
+fn show(
+    bytes: &[u8],
     msg: &Message<'_>,
     anomalies: &Anomalies,
     origin: Option<Origin<'_>>,
     opts: Options,
+    usm: Option<&mut UsmDecoder>,
+    summary: &mut Summary,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> io::Result<()> {
+    summary.decoded += 1;
+    let all: Vec<Anomaly> = anomalies.iter().collect();
+    let mut shown = Shown {
+        msg,
+        anomalies: &all,
+        origin,
+        security: None,
+        encrypted_pdu_len: None,
+    };
+    let Some(usm) = usm else {
+        return print_message(&shown, opts, out);
+    };
+    // Bytes a lenient decode tolerated after the message were not signed by its sender: the
+    // digest covers the message alone.
+    let trailing = anomalies
+        .iter()
+        .find(|a| a.kind == AnomalyKind::TrailingBytes);
+    let signed = trailing
+        .and_then(|a| bytes.get(..a.first_offset))
+        .unwrap_or(bytes);
+    let mut scratch = Vec::new();
+    match usm.process(msg, signed, &decode_options(opts.lenient), &mut scratch) {
+        Processed::NotUsm => print_message(&shown, opts, out),
+        Processed::OtherUser(security) => {
+            shown.security = Some(&security);
+            print_message(&shown, opts, out)
+        }
+        Processed::Opened { incoming, security } => {
+            summary.verified += u64::from(security.verified);
+            summary.decrypted += u64::from(security.decrypted);
+            let encrypted_pdu_len = match msg {
+                Message::V3(V3Message {
+                    data: ScopedPduData::Encrypted(ct),
+                    ..
+                }) => Some(ct.len()),
+                _ => None,
+            };
+            let incoming = *incoming;
+            // The deviations in the message (offsets in the message) and in the decrypted
+            // scoped PDU (offsets in the plaintext), and the trailing bytes left out above.
+            let anomalies: Vec<Anomaly> = incoming.anomalies.iter().chain(trailing).collect();
+            let plain = Message::V3(V3Message {
+                header: incoming.header,
+                security_parameters: SecurityParameters::Usm(incoming.security),
+                data: ScopedPduData::Plaintext(incoming.scoped_pdu),
+            });
+            print_message(
+                &Shown {
+                    msg: &plain,
+                    anomalies: &anomalies,
+                    origin,
+                    security: Some(&security),
+                    encrypted_pdu_len,
+                },
+                opts,
+                out,
+            )
+        }
+        Processed::Failed(security) => {
+            summary.failed += 1;
+            summary.verified += u64::from(security.verified);
+            shown.security = Some(&security);
+            print_message(&shown, opts, out)?;
+            let what = security.error.as_deref().unwrap_or("USM processing failed");
+            match origin {
+                Some(o) => writeln!(
+                    err,
+                    "error: frame {} ({} -> {}): {what}",
+                    o.frame.number, o.datagram.src, o.datagram.dst
+                ),
+                None => writeln!(err, "error: {what}"),
+            }
+        }
+    }
+}
+
+/// One message as printed, with what `fleetwire decode` adds to it.
+#[derive(Debug, Clone, Copy)]
+struct Shown<'m, 'a> {
+    msg: &'m Message<'a>,
+    anomalies: &'m [Anomaly],
+    origin: Option<Origin<'m>>,
+    /// The USM outcome (`-u`).
+    security: Option<&'m Security>,
+    /// `encrypted_pdu_len` of a message printed decrypted.
+    encrypted_pdu_len: Option<usize>,
+}
+
+fn print_message(shown: &Shown<'_, '_>, opts: Options, out: &mut dyn Write) -> io::Result<()> {
+    let Shown {
+        msg,
+        anomalies,
+        origin,
+        security,
+        encrypted_pdu_len,
+    } = *shown;
     if opts.json {
         let mut value = json::message_to_json(msg);
         if let Json::Object(obj) = &mut value {
+            if let Some(len) = encrypted_pdu_len {
+                obj.insert("encrypted_pdu_len".into(), Json::from(len));
+            }
+            if let Some(s) = security {
+                obj.insert("security".into(), json::security_to_json(s));
+            }
             if let Some(o) = origin {
                 obj.insert("frame".into(), Json::from(o.frame.number));
                 obj.insert("src".into(), Json::from(o.datagram.src.to_string()));
                 obj.insert("dst".into(), Json::from(o.datagram.dst.to_string()));
             }
             if opts.lenient {
-                obj.insert("anomalies".into(), json::anomalies_to_json(anomalies));
+                obj.insert(
+                    "anomalies".into(),
+                    json::anomaly_list_to_json(anomalies.iter().copied()),
+                );
             }
         }
         return writeln!(out, "{value}");
@@ -330,8 +519,8 @@ fn print_message(
             o.datagram.payload.len()
         )?;
     }
-    out.write_all(text::message_to_text(msg).as_bytes())?;
-    out.write_all(text::anomalies_to_text(anomalies).as_bytes())
+    out.write_all(text::message_to_text_with_security(msg, security).as_bytes())?;
+    out.write_all(text::anomaly_list_to_text(anomalies.iter().copied()).as_bytes())
 }
 
 /// A time since the epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC).
@@ -361,6 +550,14 @@ fn utc(t: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// clap's own consistency checks: no two options share a short or long name (`-a -A -x -X
+    /// -u` next to `-h`), and every `requires` names an existing argument.
+    #[test]
+    fn arguments_are_consistent() {
+        use clap::Args;
+        DecodeArgs::augment_args(clap::Command::new("decode")).debug_assert();
+    }
 
     #[test]
     fn utc_dates() {

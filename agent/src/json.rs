@@ -14,12 +14,14 @@
 //! | `flags` | v3 | `{"auth": bool, "priv": bool, "reportable": bool}` |
 //! | `usm` | v3 with security model 3 (USM) | `{"engine_id": hex, "engine_boots": n, "engine_time": n, "user": octets}` |
 //! | `security_parameters` | v3 with another security model | hex of the undecoded `msgSecurityParameters` |
-//! | `context_engine_id` (hex), `context_name` (octets) | v3, plaintext | |
+//! | `context_engine_id` (hex), `context_name` (octets) | v3, plaintext or decrypted | |
 //! | `encrypted_pdu_len` | v3, encrypted (privFlag set) | number of bytes of `encryptedPDU` |
-//! | `pdu` | v1, v2c, v3 plaintext | [PDU object](#pdu-object) |
+//! | `pdu` | v1, v2c, v3 plaintext or decrypted | [PDU object](#pdu-object) |
 //!
-//! `fleetwire decode` adds `frame`, `src` and `dst` with `--pcap`, and `anomalies` with
-//! `--lenient`; see [`anomalies_to_json`].
+//! `fleetwire decode` adds `frame`, `src` and `dst` with `--pcap`, `anomalies` with
+//! `--lenient` (see [`anomalies_to_json`]), and `security` to SNMPv3 USM messages with `-u`
+//! (see [`security_to_json`]). A message it decrypted has both `encrypted_pdu_len` and the
+//! plaintext fields.
 //!
 //! # PDU object
 //!
@@ -71,11 +73,12 @@
 //! ```
 
 use fleetwire_snmp::{
-    Anomalies, Message, Pdu, ScopedPduData, SecurityParameters, Value, VarBind,
+    Anomalies, Anomaly, Message, Pdu, ScopedPduData, SecurityParameters, Value, VarBind,
 };
 use serde_json::{Map, Value as Json, json};
 
 use crate::hex;
+use crate::usm::Security;
 
 /// The bytes as text when they are "printable": valid UTF-8 with no control characters
 /// (Unicode category Cc: U+0000..U+001F, U+007F..U+009F) other than tab, carriage return and
@@ -229,13 +232,33 @@ pub fn message_to_json(msg: &Message<'_>) -> Json {
     Json::Object(obj)
 }
 
+/// The outcome of `fleetwire decode -u` for one SNMPv3 USM message, as the `security`
+/// object: `{"status": "ok" | "other_user" | "failed", "verified": bool, "decrypted": bool}`,
+/// plus `"error"` (text) when the status is `failed`.
+pub fn security_to_json(security: &Security) -> Json {
+    let mut obj = Map::new();
+    obj.insert("status".into(), Json::from(security.status.name()));
+    obj.insert("verified".into(), Json::from(security.verified));
+    obj.insert("decrypted".into(), Json::from(security.decrypted));
+    if let Some(error) = &security.error {
+        obj.insert("error".into(), Json::from(error.as_str()));
+    }
+    Json::Object(obj)
+}
+
 /// The deviations a lenient decode tolerated, as the `anomalies` array:
 /// `[{"kind": name, "count": n, "first_offset": byte}]`, one entry per kind that occurred
 /// (kinds named by `AnomalyKind::name`; `first_offset` is a byte offset in the message).
 pub fn anomalies_to_json(anomalies: &Anomalies) -> Json {
+    anomaly_list_to_json(anomalies.iter())
+}
+
+/// [`anomalies_to_json`] for a list of deviations (e.g. those of a decrypted message, whose
+/// offsets refer to two buffers).
+pub fn anomaly_list_to_json(anomalies: impl IntoIterator<Item = Anomaly>) -> Json {
     Json::Array(
         anomalies
-            .iter()
+            .into_iter()
             .map(|a| {
                 json!({
                     "kind": a.kind.name(),

@@ -5,6 +5,7 @@
 //! | Module | What |
 //! |---|---|
 //! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
+//! | [`usm`] | `fleetwire decode -u -a -A -x -X`: verifying and decrypting the SNMPv3 messages of one USM user |
 //! | [`json`] | the public `decode --json` format: one [`fleetwire_snmp::Message`] as a JSON object |
 //! | [`text`] | the human-readable rendering |
 //! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
@@ -35,3 +36,4 @@ pub mod json;
 pub mod pcap;
 pub mod sample;
 pub mod text;
+pub mod usm;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::usm::UsmDecoder;
 
 /// Fleetwire: SNMP tooling for print fleets.
 #[derive(Debug, Parser)]
@@ -34,11 +35,26 @@ fn run_decode(args: &DecodeArgs) -> ExitCode {
         eprintln!("error: one of --hex, --file or --pcap is required");
         return ExitCode::from(2);
     };
+    // Password-to-key runs here, once per password. The messages name the option, never
+    // the password.
+    let user = match args.usm.user() {
+        Ok(user) => user,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    let result = decode::run(&input, args.options(), &mut out, &mut err);
+    let result = match user {
+        Some(user) => {
+            let mut usm = UsmDecoder::new(user);
+            decode::run_with_usm(&input, args.options(), &mut usm, &mut out, &mut err)
+        }
+        None => decode::run(&input, args.options(), &mut out, &mut err),
+    };
     let flushed = out.flush();
     match result.and_then(|summary| {
         flushed

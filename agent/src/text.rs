@@ -15,11 +15,13 @@
 use std::fmt::Write as _;
 
 use fleetwire_snmp::{
-    Anomalies, Message, OpaqueValue, Pdu, ScopedPduData, SecurityParameters, Value, VarBind,
+    Anomalies, Anomaly, Message, OpaqueValue, Pdu, ScopedPduData, SecurityParameters, Value,
+    VarBind,
 };
 
 use crate::hex;
 use crate::json::printable_text;
+use crate::usm::Security;
 
 /// Quoted text when printable, else `0x` + hex.
 pub fn octets_to_text(bytes: &[u8]) -> String {
@@ -139,6 +141,17 @@ pub fn pdu_to_text(pdu: &Pdu<'_>) -> String {
 
 /// A message, several lines, each ending in a newline.
 pub fn message_to_text(msg: &Message<'_>) -> String {
+    message_to_text_with_security(msg, None)
+}
+
+/// The `security:` line of a message processed for `fleetwire decode -u`.
+pub fn security_to_text(security: &Security) -> String {
+    format!("security: {}\n", security.summary)
+}
+
+/// [`message_to_text`], with the [`security_to_text`] line after the USM line of an SNMPv3
+/// message when `security` is given.
+pub fn message_to_text_with_security(msg: &Message<'_>, security: Option<&Security>) -> String {
     let mut out = String::new();
     match msg {
         Message::V1(m) | Message::V2c(m) => {
@@ -192,6 +205,9 @@ pub fn message_to_text(msg: &Message<'_>) -> String {
                     let _ = writeln!(out, "security-parameters 0x{}", hex::encode(bytes));
                 }
             }
+            if let Some(security) = security {
+                out.push_str(&security_to_text(security));
+            }
             match &m.data {
                 ScopedPduData::Plaintext(scoped) => {
                     let _ = writeln!(
@@ -213,8 +229,14 @@ pub fn message_to_text(msg: &Message<'_>) -> String {
 
 /// One line per tolerated deviation: `anomaly: <what> (N times, first at byte B)`.
 pub fn anomalies_to_text(anomalies: &Anomalies) -> String {
+    anomaly_list_to_text(anomalies.iter())
+}
+
+/// [`anomalies_to_text`] for a list of deviations (e.g. those of a decrypted message, whose
+/// offsets refer to two buffers).
+pub fn anomaly_list_to_text(anomalies: impl IntoIterator<Item = Anomaly>) -> String {
     let mut out = String::new();
-    for a in anomalies.iter() {
+    for a in anomalies {
         let _ = writeln!(
             out,
             "anomaly: {} [{}] ({} {}, first at byte {})",

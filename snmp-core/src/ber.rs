@@ -278,6 +278,12 @@ impl<'a> Reader<'a> {
         max: i64,
     ) -> Result<i64, DecodeError> {
         let tlv = self.expect(tag::INTEGER, field, ctx)?;
+        // Fast path: a minimal encoding of one to four bytes (every header INTEGER in practice).
+        if let Some(v) = small_signed(tlv.content)
+            && (min..=max).contains(&v)
+        {
+            return Ok(v);
+        }
         let value = signed(&tlv, field, ctx)?;
         if value < i128::from(min) || value > i128::from(max) {
             let clamped =
@@ -318,6 +324,26 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+/// The value of a minimal INTEGER encoding of one to four bytes, or `None` for anything else
+/// (which the general path then decides).
+#[inline]
+fn small_signed(c: &[u8]) -> Option<i64> {
+    let v = match *c {
+        [a] => i64::from(a as i8),
+        [a, b] if !redundant_sign(a, b) => i64::from(i16::from_be_bytes([a, b])),
+        [a, b, d] if !redundant_sign(a, b) => i64::from(i32::from_be_bytes([a, b, d, 0]) >> 8),
+        [a, b, d, e] if !redundant_sign(a, b) => i64::from(i32::from_be_bytes([a, b, d, e])),
+        _ => return None,
+    };
+    Some(v)
+}
+
+/// Whether `a` is a redundant sign octet in front of `b` (X.690 8.3.2).
+#[inline]
+fn redundant_sign(a: u8, b: u8) -> bool {
+    (a == 0x00 && b & 0x80 == 0) || (a == 0xff && b & 0x80 != 0)
 }
 
 /// Drops redundant leading sign octets, recording (or refusing) each non-minimal encoding.

@@ -82,3 +82,266 @@ pub fn message_decode(data: &[u8]) {
         }
     }
 }
+
+/// The fixed setup of the `usm_process` fuzz target: an authoritative engine with four users
+/// (configured with fixed localized keys, so no password-to-key per input) and a manager
+/// session per user, all on the deterministic provider and a fixed clock.
+pub mod usm_fixture {
+    use alloc::vec::Vec;
+    use core::time::Duration;
+
+    use crate::crypto::Deterministic;
+    use crate::usm::{
+        AlgorithmPolicy, AuthProtocol, EngineTime, KeyCache, LocalEngine, LocalizedKeys,
+        LocalizedUser, PrivProtocol, SecretKey, SecurityLevel, Session, UsmError, UsmUser,
+    };
+
+    /// The provider.
+    pub const CRYPTO: Deterministic = Deterministic::new(0x5eed);
+    /// The engine's ID.
+    pub const ENGINE_ID: &[u8] = b"\x80\x00\x1f\x88\x04fuzz";
+    /// The engine's boots.
+    pub const BOOTS: u32 = 1;
+    /// The instant every input is processed at (engine time 100).
+    pub const NOW: Duration = Duration::from_secs(100);
+
+    /// (name, auth, privacy) of the users.
+    pub const USERS: [(&[u8], Option<AuthProtocol>, Option<PrivProtocol>); 4] = [
+        (b"plain", None, None),
+        (b"md5des", Some(AuthProtocol::Md5), Some(PrivProtocol::Des)),
+        (
+            b"sha256aes",
+            Some(AuthProtocol::Sha256),
+            Some(PrivProtocol::Aes128),
+        ),
+        (
+            b"sha1aes256c",
+            Some(AuthProtocol::Sha1),
+            Some(PrivProtocol::Aes256Reeder),
+        ),
+    ];
+
+    fn key(len: usize, fill: u8) -> Result<SecretKey, UsmError> {
+        let bytes: Vec<u8> = (0..len).map(|i| fill ^ i as u8).collect();
+        SecretKey::from_bytes(&bytes)
+    }
+
+    /// A master-key user (no password-to-key).
+    pub fn user(index: usize) -> Result<UsmUser, UsmError> {
+        let (name, auth, privacy) = USERS.get(index).copied().unwrap_or((b"plain", None, None));
+        let mut u = UsmUser::new(name)?;
+        if let Some(a) = auth {
+            u = u.with_auth_key(&CRYPTO, a, key(a.algorithm().key_len, 0x11)?)?;
+            if let Some(p) = privacy {
+                u = u.with_priv_key(&CRYPTO, p, key(a.algorithm().key_len, 0x22)?)?;
+            }
+        }
+        Ok(u)
+    }
+
+    /// The authoritative engine with every user, configured from localized keys.
+    pub fn engine() -> Result<LocalEngine, UsmError> {
+        let mut e = LocalEngine::new(&CRYPTO, ENGINE_ID, BOOTS, Duration::ZERO)?;
+        for (i, (name, auth, privacy)) in USERS.iter().enumerate() {
+            let mut keys = LocalizedKeys::default();
+            if let Some(a) = auth {
+                keys.auth = Some((*a, key(a.algorithm().key_len, 0x33 ^ i as u8)?));
+            }
+            if let Some(p) = privacy {
+                keys.privacy = Some((*p, key(p.algorithm().secret_len, 0x44 ^ i as u8)?));
+            }
+            e.add_localized_user(LocalizedUser::from_keys(name, ENGINE_ID, keys)?)?;
+        }
+        Ok(e)
+    }
+
+    /// The engine's users as localized users (the same keys).
+    pub fn localized(index: usize) -> Result<LocalizedUser, UsmError> {
+        let (name, auth, privacy) = USERS.get(index).copied().unwrap_or((b"plain", None, None));
+        let mut keys = LocalizedKeys::default();
+        if let Some(a) = auth {
+            keys.auth = Some((a, key(a.algorithm().key_len, 0x33 ^ index as u8)?));
+        }
+        if let Some(p) = privacy {
+            keys.privacy = Some((p, key(p.algorithm().secret_len, 0x44 ^ index as u8)?));
+        }
+        LocalizedUser::from_keys(name, ENGINE_ID, keys)
+    }
+
+    /// A discovered manager session for user `index` (keys derived from master keys, so they
+    /// differ from the engine's: the session talks to its own view of the engine).
+    pub fn session(index: usize, keys: &mut KeyCache) -> Result<Session, UsmError> {
+        let u = user(index)?;
+        let level = u.max_level().min(SecurityLevel::AuthPriv);
+        let mut s = Session::new(&CRYPTO, u, level, AlgorithmPolicy::Any)?;
+        s.set_engine(
+            &CRYPTO,
+            keys,
+            ENGINE_ID,
+            EngineTime {
+                boots: BOOTS,
+                time: 100,
+            },
+            NOW,
+        )?;
+        Ok(s)
+    }
+}
+
+/// Decodes arbitrary bytes as a v3 message and runs them through USM on both sides with
+/// fixed users and keys: the authoritative engine (which must then encode a response or
+/// a Report without error), every manager session, and the one-shot
+/// `process_incoming` for every user. Nothing may panic; whatever the engine accepts must
+/// have passed its digest check.
+pub fn usm_process(data: &[u8]) {
+    use crate::usm::{KeyCache, SecurityLevel, process_incoming};
+    use usm_fixture::{CRYPTO, NOW, USERS};
+
+    let Ok(mut engine) = usm_fixture::engine() else {
+        panic!("fixture engine");
+    };
+    let mut scratch = Vec::new();
+    let mut out = Vec::new();
+    match engine.receive(&CRYPTO, NOW, data, &mut scratch) {
+        Ok((ctx, incoming)) => {
+            if incoming.level >= SecurityLevel::AuthNoPriv {
+                assert!(
+                    incoming.security.auth_parameters.iter().any(|&b| b != 0),
+                    "accepted an all-zero MAC"
+                );
+            }
+            let pdu = incoming.scoped_pdu.pdu.clone();
+            if let Err(e) = engine.encode_response(&CRYPTO, NOW, &ctx, &pdu, &mut out) {
+                panic!("response to an accepted request failed: {e}");
+            }
+            assert!(
+                crate::Message::decode(&out).is_ok(),
+                "our response does not decode"
+            );
+        }
+        Err(rejection) => match engine.encode_report(&CRYPTO, NOW, &rejection, &mut out) {
+            Ok(true) => assert!(
+                crate::Message::decode(&out).is_ok(),
+                "our Report does not decode"
+            ),
+            Ok(false) => {}
+            Err(e) => panic!("Report encoding failed: {e}"),
+        },
+    }
+    let mut keys = KeyCache::new();
+    for (i, (_, _, privacy)) in USERS.iter().enumerate() {
+        // The Reeder extension runs password-to-key (1 MiB of hashing): too slow per input.
+        let reeder =
+            privacy.is_some_and(|p| p.algorithm().extension == crate::usm::KeyExtension::Reeder);
+        if !reeder && let Ok(mut session) = usm_fixture::session(i, &mut keys) {
+            let mut scratch = Vec::new();
+            let _ = session.receive(&CRYPTO, &mut keys, NOW, data, &mut scratch);
+        }
+        if let Ok(user) = usm_fixture::localized(i) {
+            let mut scratch = Vec::new();
+            let _ = process_incoming(
+                &CRYPTO,
+                &user,
+                data,
+                &crate::DecodeOptions::default(),
+                &mut scratch,
+            );
+        }
+    }
+}
+
+/// Valid inputs for `usm_process`: requests at every level from every fixture user (as the
+/// engine's users, so they pass), responses and Reports from the engine, and a discovery
+/// probe. The seed corpus in `fuzz/corpus/usm_process/` is this list.
+pub fn usm_seeds() -> Vec<Vec<u8>> {
+    use crate::usm::{KeyCache, Outgoing, SaltCounter, SecurityLevel, generate_message};
+    use crate::{GenericPdu, Oid, Pdu, ScopedPdu, VarBind};
+    use usm_fixture::{BOOTS, CRYPTO, ENGINE_ID, NOW, USERS};
+
+    let mut seeds = Vec::new();
+    let oid = |s: &str| s.parse::<Oid<'static>>().ok();
+    let vbs: Vec<VarBind<'static>> = ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0"]
+        .iter()
+        .filter_map(|s| oid(s))
+        .map(VarBind::null)
+        .collect();
+    let scoped = ScopedPdu {
+        context_engine_id: ENGINE_ID.into(),
+        context_name: b""[..].into(),
+        pdu: Pdu::GetRequest(GenericPdu::new(77, vbs)),
+    };
+    let mut salt = SaltCounter::new(9);
+    for i in 0..USERS.len() {
+        let Ok(user) = usm_fixture::localized(i) else {
+            continue;
+        };
+        for level in [
+            SecurityLevel::NoAuthNoPriv,
+            SecurityLevel::AuthNoPriv,
+            SecurityLevel::AuthPriv,
+        ] {
+            if level > user.max_level() {
+                continue;
+            }
+            for time in [100, 400] {
+                let out = Outgoing {
+                    msg_id: 5,
+                    max_size: 1500,
+                    level,
+                    reportable: true,
+                    engine_boots: BOOTS,
+                    engine_time: time,
+                };
+                let mut wire = Vec::new();
+                if generate_message(&CRYPTO, &user, &out, &scoped, &mut salt, &mut wire).is_ok() {
+                    seeds.push(wire);
+                }
+            }
+        }
+    }
+    // The engine's answers to each of those, and to the session's (differently keyed) requests.
+    let Ok(mut engine) = usm_fixture::engine() else {
+        return seeds;
+    };
+    let mut keys = KeyCache::new();
+    let mut requests = seeds.clone();
+    for i in 0..USERS.len() {
+        if let Ok(mut s) = usm_fixture::session(i, &mut keys) {
+            let mut wire = Vec::new();
+            if s.encode_request(&CRYPTO, NOW, 6, b"", &scoped.pdu, &mut wire)
+                .is_ok()
+            {
+                requests.push(wire.clone());
+                seeds.push(wire);
+            }
+            let mut probe = Vec::new();
+            s.encode_discovery(7, 8, &mut probe);
+            requests.push(probe.clone());
+            seeds.push(probe);
+        }
+    }
+    for r in &requests {
+        let mut scratch = Vec::new();
+        let mut out = Vec::new();
+        match engine.receive(&CRYPTO, NOW, r, &mut scratch) {
+            Ok((ctx, inc)) => {
+                let pdu = Pdu::Response(GenericPdu::new(
+                    inc.scoped_pdu.pdu.request_id().unwrap_or(0),
+                    inc.scoped_pdu.pdu.varbinds().clone(),
+                ));
+                if engine
+                    .encode_response(&CRYPTO, NOW, &ctx, &pdu, &mut out)
+                    .is_ok()
+                {
+                    seeds.push(out);
+                }
+            }
+            Err(rej) => {
+                if let Ok(true) = engine.encode_report(&CRYPTO, NOW, &rej, &mut out) {
+                    seeds.push(out);
+                }
+            }
+        }
+    }
+    seeds
+}

@@ -40,6 +40,12 @@
 //! - `std` (default): nothing beyond `core` + `alloc` is needed; the feature exists so that
 //!   future std-only helpers can be added without breaking `no_std` users.
 //! - `rasn`: conversions to and from [rasn-snmp](https://docs.rs/rasn-snmp) 0.30 message types.
+//! - `fips`: `crypto::AwsLcFips`, a USM crypto provider on the aws-lc-rs FIPS 140-3 module
+//!   (building it needs `cmake` and `golang-go`).
+//!
+//! ## SNMPv3 security
+//! [`usm`] implements the User-based Security Model (RFC 3414, RFC 3826, RFC 7860) sans-IO,
+//! over the [`crypto`] provider interface; see the [manual](crate::manual::usm).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -48,11 +54,13 @@
 extern crate alloc;
 
 mod ber;
+pub mod crypto;
 mod error;
 mod message;
 mod oid;
 mod options;
 mod pdu;
+pub mod usm;
 mod value;
 
 #[doc(hidden)]

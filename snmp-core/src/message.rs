@@ -328,7 +328,7 @@ impl<'a> UsmSecurityParameters<'a> {
 impl<'a> Message<'a> {
     /// Decodes a message strictly, with default limits, borrowing from `bytes`.
     pub fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        Self::decode_with(bytes, &DecodeOptions::default()).map(|(m, _)| m)
+        Self::decode_in(bytes, &mut Ctx::new(DecodeOptions::default()))
     }
 
     /// Decodes a message with the given limits and leniency; returns the deviations tolerated.
@@ -353,6 +353,12 @@ impl<'a> Message<'a> {
         opts: &DecodeOptions,
     ) -> Result<(Self, Anomalies), DecodeError> {
         let mut ctx = Ctx::new(*opts);
+        let msg = Self::decode_in(bytes, &mut ctx)?;
+        Ok((msg, ctx.anomalies))
+    }
+
+    fn decode_in(bytes: &'a [u8], ctx: &mut Ctx) -> Result<Self, DecodeError> {
+        let opts = ctx.opts;
         if bytes.len() > opts.limits.max_message_size {
             return Err(DecodeError::new(
                 ErrorKind::LimitExceeded {
@@ -364,7 +370,7 @@ impl<'a> Message<'a> {
             ));
         }
         let mut outer = Reader::new(bytes, 0);
-        let mut r = outer.sequence(Field::Message, &mut ctx)?;
+        let mut r = outer.sequence(Field::Message, ctx)?;
         if !outer.is_empty() {
             if opts.leniency.trailing_bytes {
                 ctx.anomalies
@@ -374,11 +380,11 @@ impl<'a> Message<'a> {
             }
         }
         let version_offset = r.offset();
-        let version = r.integer_in(Field::Version, &mut ctx, i64::MIN, i64::MAX)?;
+        let version = r.integer_in(Field::Version, ctx, i64::MIN, i64::MAX)?;
         let msg = match version {
             0 | 1 => {
-                let community = r.octet_string(Field::Community, &mut ctx)?;
-                let pdu = Pdu::decode(&mut r, &mut ctx, version == 0)?;
+                let community = r.octet_string(Field::Community, ctx)?;
+                let pdu = Pdu::decode(&mut r, ctx, version == 0)?;
                 let body = CommunityMessage {
                     community: Cow::Borrowed(community),
                     pdu,
@@ -389,7 +395,7 @@ impl<'a> Message<'a> {
                     Message::V2c(body)
                 }
             }
-            3 => Message::V3(V3Message::decode_body(&mut r, &mut ctx)?),
+            3 => Message::V3(V3Message::decode_body(&mut r, ctx)?),
             other => {
                 return Err(DecodeError::new(
                     ErrorKind::UnsupportedVersion(other),
@@ -399,7 +405,7 @@ impl<'a> Message<'a> {
             }
         };
         r.finish(Field::Message)?;
-        Ok((msg, ctx.anomalies))
+        Ok(msg)
     }
 
     /// Appends this message's BER encoding to `buf` (which the caller may reuse).
@@ -465,6 +471,82 @@ impl<'a> Message<'a> {
             Self::V2c(m) => Message::V2c(c(m)),
             Self::V3(m) => Message::V3(m.into_owned()),
         }
+    }
+}
+
+impl V3Message<'_> {
+    /// The byte range of the `msgAuthenticationParameters` contents in an encoded SNMPv3 USM
+    /// message, found by walking only the header elements (nothing is decoded or copied).
+    /// USM authentication zeroes and fills exactly these bytes.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use fleetwire_snmp::{HeaderData, Message, MsgFlags, SECURITY_MODEL_USM, ScopedPduData,
+    ///     SecurityParameters, UsmSecurityParameters, V3Message};
+    /// let msg = Message::V3(V3Message {
+    ///     header: HeaderData { msg_id: 1, max_size: 1500, flags: MsgFlags::default(),
+    ///         security_model: SECURITY_MODEL_USM },
+    ///     security_parameters: SecurityParameters::Usm(UsmSecurityParameters {
+    ///         auth_parameters: Cow::Borrowed(&[0xaa; 12]),
+    ///         ..Default::default()
+    ///     }),
+    ///     data: ScopedPduData::Encrypted(Cow::Borrowed(b"x")),
+    /// });
+    /// let bytes = msg.to_vec();
+    /// let range = V3Message::locate_auth_parameters(&bytes)?;
+    /// assert_eq!(&bytes[range], &[0xaa; 12]);
+    /// # Ok::<(), fleetwire_snmp::DecodeError>(())
+    /// ```
+    pub fn locate_auth_parameters(bytes: &[u8]) -> Result<core::ops::Range<usize>, DecodeError> {
+        let mut ctx = Ctx::new(DecodeOptions::default());
+        let mut outer = Reader::new(bytes, 0);
+        let mut r = outer.sequence(Field::Message, &mut ctx)?;
+        r.expect(tag::INTEGER, Field::Version, &mut ctx)?;
+        r.expect(tag::SEQUENCE, Field::HeaderData, &mut ctx)?;
+        let sp = r.expect(tag::OCTET_STRING, Field::SecurityParameters, &mut ctx)?;
+        let mut usm = sp.reader().sequence(Field::SecurityParameters, &mut ctx)?;
+        usm.expect(tag::OCTET_STRING, Field::EngineId, &mut ctx)?;
+        usm.expect(tag::INTEGER, Field::EngineBoots, &mut ctx)?;
+        usm.expect(tag::INTEGER, Field::EngineTime, &mut ctx)?;
+        usm.expect(tag::OCTET_STRING, Field::UserName, &mut ctx)?;
+        let auth = usm.expect(tag::OCTET_STRING, Field::AuthParameters, &mut ctx)?;
+        Ok(auth.content_offset..auth.content_offset + auth.content.len())
+    }
+
+    /// The length of the Message element at the start of `bytes` (header and contents): what
+    /// a MAC covers when a lenient decode tolerated bytes after the message.
+    pub(crate) fn extent(bytes: &[u8]) -> Result<usize, DecodeError> {
+        let mut ctx = Ctx::new(DecodeOptions::default());
+        let mut outer = Reader::new(bytes, 0);
+        outer.sequence(Field::Message, &mut ctx)?;
+        Ok(outer.offset())
+    }
+
+    /// Appends a v3 message whose `msgData` is already encoded: the BER of a plaintext
+    /// ScopedPDU, or (when `encrypted`) the contents of the `encryptedPDU` OCTET STRING.
+    pub(crate) fn encode_raw(
+        header: &HeaderData,
+        usm: &UsmSecurityParameters<'_>,
+        data: &[u8],
+        encrypted: bool,
+        buf: &mut Vec<u8>,
+    ) {
+        let mut w = Writer::new(buf);
+        w.nested(tag::SEQUENCE, |w| {
+            w.integer(tag::INTEGER, Version::V3.code());
+            w.nested(tag::SEQUENCE, |w| {
+                w.integer(tag::INTEGER, i64::from(header.msg_id));
+                w.integer(tag::INTEGER, i64::from(header.max_size));
+                w.primitive(tag::OCTET_STRING, &[header.flags.bits()]);
+                w.integer(tag::INTEGER, i64::from(header.security_model));
+            });
+            w.nested(tag::OCTET_STRING, |w| usm.encode_into(w));
+            if encrypted {
+                w.primitive(tag::OCTET_STRING, data);
+            } else {
+                w.raw(data);
+            }
+        });
     }
 }
 

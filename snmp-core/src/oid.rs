@@ -86,8 +86,8 @@ impl<'a> Oid<'a> {
     pub fn arcs(&self) -> Arcs<'_> {
         Arcs {
             bytes: &self.0,
-            pending_second: None,
-            first: true,
+            second: None,
+            at_start: true,
         }
     }
 
@@ -207,41 +207,63 @@ fn validate_ber(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
 #[derive(Debug, Clone)]
 pub struct Arcs<'o> {
     bytes: &'o [u8],
-    pending_second: Option<u32>,
-    first: bool,
+    /// The second arc, once the first sub-identifier (which holds two arcs) has been split.
+    second: Option<u32>,
+    /// Whether the first sub-identifier is still unread.
+    at_start: bool,
+}
+
+impl Arcs<'_> {
+    /// Reads one sub-identifier (validated input: at most five bytes, so it fits a u64).
+    fn subidentifier(&mut self) -> Option<u64> {
+        let mut value: u64 = 0;
+        for (i, &b) in self.bytes.iter().enumerate() {
+            value = (value << 7) | u64::from(b & 0x7f);
+            if b & 0x80 == 0 {
+                self.bytes = self.bytes.get(i + 1..).unwrap_or_default();
+                return Some(value);
+            }
+        }
+        self.bytes = &[];
+        None
+    }
+
+    #[cold]
+    fn start(&mut self) -> Option<u32> {
+        self.at_start = false;
+        let value = self.subidentifier()?;
+        let (a, b) = match value {
+            0..=39 => (0, value),
+            40..=79 => (1, value - 40),
+            _ => (2, value - 80),
+        };
+        self.second = Some(u32::try_from(b).unwrap_or(u32::MAX));
+        Some(a)
+    }
 }
 
 impl Iterator for Arcs<'_> {
     type Item = u32;
 
+    #[inline]
     fn next(&mut self) -> Option<u32> {
-        if let Some(second) = self.pending_second.take() {
+        // Hot path: a one-byte sub-identifier after the first two arcs.
+        if let [b, rest @ ..] = self.bytes
+            && *b < 0x80
+            && !self.at_start
+            && self.second.is_none()
+        {
+            self.bytes = rest;
+            return Some(u32::from(*b));
+        }
+        if self.at_start {
+            return self.start();
+        }
+        if let Some(second) = self.second.take() {
             return Some(second);
         }
-        let mut value: u64 = 0;
-        let mut consumed = 0;
-        for &b in self.bytes {
-            consumed += 1;
-            value = (value << 7) | u64::from(b & 0x7f);
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        if consumed == 0 {
-            return None;
-        }
-        self.bytes = self.bytes.get(consumed..).unwrap_or_default();
-        if self.first {
-            self.first = false;
-            let (a, b) = match value {
-                0..=39 => (0, value),
-                40..=79 => (1, value - 40),
-                _ => (2, value - 80),
-            };
-            self.pending_second = Some(u32::try_from(b).unwrap_or(u32::MAX));
-            return Some(a);
-        }
-        Some(u32::try_from(value).unwrap_or(u32::MAX))
+        self.subidentifier()
+            .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
     }
 }
 

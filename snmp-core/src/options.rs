@@ -210,6 +210,20 @@ impl Anomalies {
             })
     }
 
+    /// Adds the counts of `other` (whose offsets refer to another buffer, e.g. a decrypted
+    /// scoped PDU) to these.
+    pub fn merge(&mut self, other: &Anomalies) {
+        for a in other.iter() {
+            let i = a.kind.index();
+            if let (Some(count), Some(first)) = (self.counts.get_mut(i), self.first.get_mut(i)) {
+                if *count == 0 {
+                    *first = a.first_offset;
+                }
+                *count = count.saturating_add(a.count);
+            }
+        }
+    }
+
     pub(crate) fn record(&mut self, kind: AnomalyKind, offset: usize) {
         let i = kind.index();
         if let (Some(count), Some(first)) = (self.counts.get_mut(i), self.first.get_mut(i)) {

@@ -6,7 +6,7 @@ use core::fmt;
 use crate::ber::{Ctx, Reader, Writer, tag};
 use crate::error::{DecodeError, ErrorKind, Field, Limit};
 use crate::oid::Oid;
-use crate::options::DecodeOptions;
+use crate::options::{DecodeOptions, Leniency};
 use crate::value::{Value, decode_oid};
 
 /// The fast path for one varbind in canonical form (short-form lengths, minimal integers,
@@ -399,7 +399,8 @@ enum Repr<'a> {
         bytes: &'a [u8],
         base: usize,
         count: usize,
-        opts: DecodeOptions,
+        /// Iteration re-reads validated bytes, so only the leniency matters (not the limits).
+        leniency: Leniency,
         v1: bool,
     },
     Owned(Vec<VarBind<'a>>),
@@ -430,12 +431,12 @@ impl<'a> VarBindList<'a> {
             Repr::Wire {
                 bytes,
                 base,
-                opts,
+                leniency,
                 v1,
                 count,
             } => VarBindIter(IterRepr::Wire {
                 reader: Reader::new(bytes, *base),
-                ctx: Ctx::trusted(*opts),
+                ctx: Ctx::trusted(DecodeOptions::default().with_leniency(*leniency)),
                 v1: *v1,
                 left: *count,
             }),
@@ -488,7 +489,7 @@ impl<'a> VarBindList<'a> {
             bytes: tlv.content,
             base: tlv.content_offset,
             count,
-            opts: ctx.opts,
+            leniency: ctx.opts.leniency,
             v1,
         }))
     }

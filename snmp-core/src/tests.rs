@@ -155,7 +155,10 @@ fn leniency_unsigned_missing_leading_zero() {
     // All ones is the quirk (u32::MAX), not a padded -1.
     let bytes = v2c_response_with_value(&[0x41, 0x04, 0xff, 0xff, 0xff, 0xff]);
     assert_eq!(strict_kind(&bytes), ErrorKind::NegativeUnsigned);
-    assert_eq!(first_value(&bytes, l).unwrap().0, Value::Counter32(u32::MAX));
+    assert_eq!(
+        first_value(&bytes, l).unwrap().0,
+        Value::Counter32(u32::MAX)
+    );
     // Gauge32 too.
     let bytes = v2c_response_with_value(&[0x42, 0x01, 0xff]);
     assert_eq!(first_value(&bytes, l).unwrap().0, Value::Gauge32(255));
