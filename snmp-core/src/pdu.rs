@@ -79,17 +79,19 @@ pub(crate) mod fast {
         }
     }
 
+    /// A varbind's framing in short form: `30 L 06 L name T L content`, exactly filling `L`.
+    struct Frame<'b> {
+        name: &'b [u8],
+        tag: u8,
+        content: &'b [u8],
+        used: usize,
+    }
+
     #[inline]
-    pub(crate) fn varbind(
-        rest: &[u8],
-        v1: bool,
-        max_arcs: usize,
-        trusted: bool,
-    ) -> Option<(VarBind<'_>, usize)> {
+    fn frame(rest: &[u8]) -> Option<Frame<'_>> {
         let [tag::SEQUENCE, len, body @ ..] = rest else {
             return None;
         };
-        let used = 2 + usize::from(*len);
         let body = body.get(..usize::from(*len)).filter(|_| *len < 0x80)?;
         let [tag::OBJECT_IDENTIFIER, name_len, tail @ ..] = body else {
             return None;
@@ -98,14 +100,64 @@ pub(crate) mod fast {
             return None;
         }
         let (name, tail) = tail.split_at_checked(usize::from(*name_len))?;
-        let [t, value_len, c @ ..] = tail else {
+        let [t, value_len, content @ ..] = tail else {
             return None;
         };
-        if *value_len >= 0x80 || c.len() != usize::from(*value_len) {
+        if *value_len >= 0x80 || content.len() != usize::from(*value_len) {
             return None;
         }
+        Some(Frame {
+            name,
+            tag: *t,
+            content,
+            used: 2 + usize::from(*len),
+        })
+    }
+
+    /// Whether [`varbind`] would accept the start of `rest`, and how many bytes it would use,
+    /// without building the varbind.
+    #[inline]
+    pub(crate) fn check(rest: &[u8], v1: bool, max_arcs: usize) -> Option<usize> {
+        let Frame {
+            name,
+            tag: t,
+            content: c,
+            used,
+        } = frame(rest)?;
+        oid(name, max_arcs, false)?;
+        let ok = match t {
+            tag::INTEGER => integer32(c).is_some(),
+            tag::OCTET_STRING | tag::OPAQUE | tag::NSAP_ADDRESS => true,
+            tag::NULL => c.is_empty(),
+            tag::OBJECT_IDENTIFIER => oid(c, max_arcs, false).is_some(),
+            tag::IP_ADDRESS => c.len() == 4,
+            tag::COUNTER32 | tag::GAUGE32 | tag::TIMETICKS | tag::UINTEGER32 => {
+                non_negative(c, 4).is_some()
+            }
+            tag::COUNTER64 => !v1 && non_negative(c, 8).is_some(),
+            tag::NO_SUCH_OBJECT | tag::NO_SUCH_INSTANCE | tag::END_OF_MIB_VIEW => {
+                !v1 && c.is_empty()
+            }
+            _ => false,
+        };
+        ok.then_some(used)
+    }
+
+    #[inline]
+    pub(crate) fn varbind(
+        rest: &[u8],
+        v1: bool,
+        max_arcs: usize,
+        trusted: bool,
+    ) -> Option<(VarBind<'_>, usize)> {
+        let Frame {
+            name,
+            tag: t,
+            content: c,
+            used,
+        } = frame(rest)?;
         let name = oid(name, max_arcs, trusted)?;
-        let value = match *t {
+        let value = match t {
             tag::INTEGER => Value::Integer(integer32(c)?),
             tag::OCTET_STRING => Value::OctetString(Cow::Borrowed(c)),
             tag::NULL if c.is_empty() => Value::Null,
@@ -349,6 +401,17 @@ impl<'a> VarBind<'a> {
         Self::decode_general(r, ctx, v1)
     }
 
+    /// Checks one varbind without building it (the decode-time validation pass).
+    #[inline]
+    fn validate(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<(), DecodeError> {
+        let max_arcs = ctx.opts.limits.max_oid_arcs;
+        if let Some(used) = fast::check(r.rest(), v1, max_arcs) {
+            r.advance(used);
+            return Ok(());
+        }
+        Self::decode_general(r, ctx, v1).map(drop)
+    }
+
     /// The general path alone, for testing the fast path against it.
     #[cfg(test)]
     pub(crate) fn decode_general_for_test(
@@ -482,7 +545,7 @@ impl<'a> VarBindList<'a> {
                     inner.offset(),
                 ));
             }
-            VarBind::decode(&mut inner, ctx, v1)?;
+            VarBind::validate(&mut inner, ctx, v1)?;
             count += 1;
         }
         Ok(Self(Repr::Wire {

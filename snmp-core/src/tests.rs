@@ -75,7 +75,12 @@ proptest! {
             let i = at.index(bytes.len());
             bytes[i] = byte;
         }
-        if let Some((fast, used)) = crate::pdu::fast::varbind(&bytes, v1, 128, false) {
+        let fast_result = crate::pdu::fast::varbind(&bytes, v1, 128, false);
+        prop_assert_eq!(
+            crate::pdu::fast::check(&bytes, v1, 128),
+            fast_result.as_ref().map(|(_, used)| *used)
+        );
+        if let Some((fast, used)) = fast_result {
             let general = crate::VarBind::decode_general_for_test(&bytes, v1);
             prop_assert_eq!(general, Ok((fast, used)));
         }

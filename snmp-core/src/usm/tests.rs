@@ -362,9 +362,10 @@ fn generate_and_process_every_combination() {
         // Bytes after the message, tolerated by a lenient decode, are not part of the MAC.
         let mut padded = wire.clone();
         padded.extend_from_slice(&[0, 0, 0]);
-        let mut leniency = crate::Leniency::default();
-        leniency.trailing_bytes = true;
-        let lenient = DecodeOptions::default().with_leniency(leniency);
+        let lenient = DecodeOptions::default().with_leniency(crate::Leniency {
+            trailing_bytes: true,
+            ..Default::default()
+        });
         let mut scratch = Vec::new();
         let got = process_incoming(&CRYPTO, &user, &padded, &lenient, &mut scratch).unwrap();
         assert_eq!(got.scoped_pdu, scoped);
