@@ -10,6 +10,7 @@
 //! | [`text`] | the human-readable rendering |
 //! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
 //! | [`hex`] | lenient hex parsing and lowercase hex output |
+//! | [`upload`] | `fleetwire upload enqueue / flush / status`: a durable spool uploaded over HTTPS with [`fleetwire_transport`] |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -36,4 +37,5 @@ pub mod json;
 pub mod pcap;
 pub mod sample;
 pub mod text;
+pub mod upload;
 pub mod usm;

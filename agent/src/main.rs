@@ -1,14 +1,15 @@
 //! The `fleetwire` command-line tool.
 #![forbid(unsafe_code)]
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
 
-/// Fleetwire: SNMP tooling for print fleets.
+/// Fleetwire: SNMP tooling and upload for print fleets.
 #[derive(Debug, Parser)]
 #[command(name = "fleetwire", version, about)]
 struct Cli {
@@ -20,6 +21,9 @@ struct Cli {
 enum Command {
     /// Decode SNMP messages from hex, a raw file or a pcap/pcapng capture.
     Decode(DecodeArgs),
+    /// Queue payloads in a durable spool and upload them over HTTPS.
+    #[command(subcommand)]
+    Upload(UploadCommand),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +31,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(args) => run_decode(&args),
+        Command::Upload(command) => run_upload(&command),
+    }
+}
+
+fn run_upload(command: &UploadCommand) -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    // Progress only for people watching: never into a log file or a pipe.
+    let progress = stderr.is_terminal();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = upload::run(command, &mut out, &mut err, progress);
+    let flushed = out.flush().map_err(UploadError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(UploadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 
