@@ -10,8 +10,9 @@
 //!
 //! - [`Spool::enqueue`] writes to `tmp/`, `fsync`s the file, renames it into `pending/` and
 //!   `fsync`s the directory: once it returns, the payload survives a crash or power loss; if
-//!   the process dies before, nothing (or only a `tmp/` leftover, removed on the next
-//!   [`Spool::open`]) remains.
+//!   the process dies before, nothing (or only a `tmp/` leftover, removed by a
+//!   [`Spool::open`] once it is ten minutes old, so a concurrent enqueue is never disturbed)
+//!   remains.
 //! - The file name carries the sequence number (upload order), the idempotency key and the
 //!   SHA-256 of the content. Nothing else is stored, so a file is either complete and named,
 //!   or absent. The checksum is verified before every upload; a mismatch dead-letters it.
@@ -48,6 +49,8 @@ use crate::error::SpoolError;
 
 const PENDING: &str = "pending";
 const TMP: &str = "tmp";
+/// Age after which a file in `tmp/` is taken for the leftover of a crashed write.
+const STALE_TMP_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 const DEAD: &str = "dead";
 const EXT: &str = "fwp";
 const REASON_EXT: &str = "reason";
@@ -208,11 +211,22 @@ impl Spool {
             let p = dir.join(sub);
             fs::create_dir_all(&p).map_err(io_err("creating", &p))?;
         }
+        // Unfinished writes of a crashed process are removed; a write another process has in
+        // progress right now (an enqueue takes milliseconds) is younger than STALE_TMP_AGE and
+        // is left alone.
         let tmp = dir.join(TMP);
         for item in fs::read_dir(&tmp).map_err(io_err("listing", &tmp))? {
             let item = item.map_err(io_err("listing", &tmp))?;
             let p = item.path();
-            fs::remove_file(&p).map_err(io_err("removing unfinished write", &p))?;
+            let stale = item
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age >= STALE_TMP_AGE);
+            if stale {
+                fs::remove_file(&p).map_err(io_err("removing unfinished write", &p))?;
+            }
         }
         let mut spool = Self {
             dir,
@@ -518,11 +532,25 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let mut s = Spool::open(d.path(), SpoolOptions::default()).unwrap();
         s.enqueue(b"x").unwrap();
+        // A crashed write (old) is removed; a write in progress in another process (fresh)
+        // is not.
         fs::write(d.path().join("tmp/abc.part"), b"half").unwrap();
+        let old = std::time::SystemTime::now() - STALE_TMP_AGE * 2;
+        File::options()
+            .write(true)
+            .open(d.path().join("tmp/abc.part"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        fs::write(d.path().join("tmp/busy.part"), b"writing").unwrap();
         fs::write(d.path().join("pending/stray.txt"), b"?").unwrap();
         let s = Spool::open(d.path(), SpoolOptions::default()).unwrap();
         assert_eq!(s.pending().len(), 1);
-        assert_eq!(fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
+        let left: Vec<_> = fs::read_dir(d.path().join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["busy.part"]);
         let dead = s.dead_letters().unwrap();
         assert_eq!(dead.len(), 1);
         assert!(dead[0].reason.contains("unrecognised"));
