@@ -31,8 +31,10 @@
 //! we do, that our agent decodes async-snmp's request exactly as ours, and that both
 //! reject a forged MAC; any failure aborts.
 //!
-//! Defaults: 1 s warm-up, 3 s measurement per function. `bench-report` prints the tables
-//! (ratios to fleetwire, and to the raw hash for password-to-key).
+//! Defaults: 1 s warm-up, 3 s measurement per function (password-to-key: 5 s, 40
+//! samples); the suite takes about 1.5 minutes. Filter as usual, e.g.
+//! `cargo bench -p fleetwire-benches --bench usm -- usm/receive`. `bench-report`
+//! prints the tables (ratios to fleetwire, and to the raw hash for password-to-key).
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -52,7 +54,9 @@ fn password_to_key(c: &mut Criterion) {
     let expanded = usm::expanded_password(PASSWORD);
     for hash in KeyHash::ALL {
         let mut g = c.benchmark_group(format!("usm/{}", hash.scenario()));
-        g.sample_size(20);
+        // ~1 ms per call: 40 samples over 5 s, so that the medians hold on a loaded machine.
+        g.sample_size(40);
+        g.measurement_time(Duration::from_secs(5));
         g.throughput(Throughput::Bytes(EXPANDED_LEN as u64));
         g.bench_function(LibraryId::Fleetwire.name(), |b| {
             b.iter(|| {

@@ -626,6 +626,7 @@ impl AsyncSnmpClient {
 
         // build_v3_message
         let context_engine_id = self.engine.state.engine_id().clone();
+        // Kept by the client (`EncodedV3Request`) to correlate the response.
         let _context_name = self.usm.configured_context_name().clone();
         let (engine_boots, engine_time) = self.engine.clock.estimated_at(Instant::now());
         // encode_v3_message(pdu, msg_id, &context_engine_id, ...)
