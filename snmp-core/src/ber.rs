@@ -270,6 +270,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an INTEGER that must fit in `min..=max`.
+    #[inline]
     pub(crate) fn integer_in(
         &mut self,
         field: Field,
@@ -284,20 +285,7 @@ impl<'a> Reader<'a> {
         {
             return Ok(v);
         }
-        let value = signed(&tlv, field, ctx)?;
-        if value < i128::from(min) || value > i128::from(max) {
-            let clamped =
-                i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX });
-            return Err(tlv.err(
-                ErrorKind::OutOfRange {
-                    value: clamped,
-                    min,
-                    max,
-                },
-                field,
-            ));
-        }
-        Ok(i64::try_from(value).unwrap_or_default())
+        integer_general(&tlv, field, ctx, min, max)
     }
 
     /// Reads an Integer32.
@@ -324,6 +312,31 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+/// [`Reader::integer_in`] for everything but short minimal encodings: leniency, range errors.
+#[cold]
+#[inline(never)]
+fn integer_general(
+    tlv: &Tlv<'_>,
+    field: Field,
+    ctx: &mut Ctx,
+    min: i64,
+    max: i64,
+) -> Result<i64, DecodeError> {
+    let value = signed(tlv, field, ctx)?;
+    if value < i128::from(min) || value > i128::from(max) {
+        let clamped = i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX });
+        return Err(tlv.err(
+            ErrorKind::OutOfRange {
+                value: clamped,
+                min,
+                max,
+            },
+            field,
+        ));
+    }
+    Ok(i64::try_from(value).unwrap_or_default())
 }
 
 /// The value of a minimal INTEGER encoding of one to four bytes, or `None` for anything else

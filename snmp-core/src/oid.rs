@@ -84,11 +84,7 @@ impl<'a> Oid<'a> {
 
     /// The arcs, decoded on the fly.
     pub fn arcs(&self) -> Arcs<'_> {
-        Arcs {
-            bytes: &self.0,
-            second: None,
-            at_start: true,
-        }
+        Arcs::new(&self.0)
     }
 
     /// The number of arcs.
@@ -206,14 +202,32 @@ fn validate_ber(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
 /// Iterator over an OID's arcs. See [`Oid::arcs`].
 #[derive(Debug, Clone)]
 pub struct Arcs<'o> {
+    /// Sub-identifiers not yet read (after the first, which `head` holds split in two).
     bytes: &'o [u8],
-    /// The second arc, once the first sub-identifier (which holds two arcs) has been split.
-    second: Option<u32>,
-    /// Whether the first sub-identifier is still unread.
-    at_start: bool,
+    /// The first two arcs, and how many of them are still to be returned.
+    head: [u32; 2],
+    head_left: u8,
 }
 
-impl Arcs<'_> {
+impl<'o> Arcs<'o> {
+    fn new(bytes: &'o [u8]) -> Self {
+        let mut arcs = Arcs {
+            bytes,
+            head: [0; 2],
+            head_left: 0,
+        };
+        if let Some(value) = arcs.subidentifier() {
+            let (a, b) = match value {
+                0..=39 => (0, value),
+                40..=79 => (1, value - 40),
+                _ => (2, value - 80),
+            };
+            arcs.head = [a, u32::try_from(b).unwrap_or(u32::MAX)];
+            arcs.head_left = 2;
+        }
+        arcs
+    }
+
     /// Reads one sub-identifier (validated input: at most five bytes, so it fits a u64).
     fn subidentifier(&mut self) -> Option<u64> {
         let mut value: u64 = 0;
@@ -227,19 +241,6 @@ impl Arcs<'_> {
         self.bytes = &[];
         None
     }
-
-    #[cold]
-    fn start(&mut self) -> Option<u32> {
-        self.at_start = false;
-        let value = self.subidentifier()?;
-        let (a, b) = match value {
-            0..=39 => (0, value),
-            40..=79 => (1, value - 40),
-            _ => (2, value - 80),
-        };
-        self.second = Some(u32::try_from(b).unwrap_or(u32::MAX));
-        Some(a)
-    }
 }
 
 impl Iterator for Arcs<'_> {
@@ -247,20 +248,21 @@ impl Iterator for Arcs<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<u32> {
-        // Hot path: a one-byte sub-identifier after the first two arcs.
+        if self.head_left > 0 {
+            let arc = if self.head_left == 2 {
+                self.head[0]
+            } else {
+                self.head[1]
+            };
+            self.head_left -= 1;
+            return Some(arc);
+        }
+        // Hot path: a one-byte sub-identifier.
         if let [b, rest @ ..] = self.bytes
             && *b < 0x80
-            && !self.at_start
-            && self.second.is_none()
         {
             self.bytes = rest;
             return Some(u32::from(*b));
-        }
-        if self.at_start {
-            return self.start();
-        }
-        if let Some(second) = self.second.take() {
-            return Some(second);
         }
         self.subidentifier()
             .map(|v| u32::try_from(v).unwrap_or(u32::MAX))

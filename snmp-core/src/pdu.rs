@@ -392,15 +392,6 @@ impl<'a> VarBind<'a> {
         }
     }
 
-    fn decode(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<Self, DecodeError> {
-        let max_arcs = ctx.opts.limits.max_oid_arcs;
-        if let Some((vb, used)) = fast::varbind(r.rest(), v1, max_arcs, ctx.trusted) {
-            r.advance(used);
-            return Ok(vb);
-        }
-        Self::decode_general(r, ctx, v1)
-    }
-
     /// Checks one varbind without building it (the decode-time validation pass).
     #[inline]
     fn validate(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<(), DecodeError> {
@@ -499,7 +490,7 @@ impl<'a> VarBindList<'a> {
                 count,
             } => VarBindIter(IterRepr::Wire {
                 reader: Reader::new(bytes, *base),
-                ctx: Ctx::trusted(DecodeOptions::default().with_leniency(*leniency)),
+                leniency: *leniency,
                 v1: *v1,
                 left: *count,
             }),
@@ -616,7 +607,8 @@ pub struct VarBindIter<'l>(IterRepr<'l>);
 enum IterRepr<'l> {
     Wire {
         reader: Reader<'l>,
-        ctx: Ctx,
+        /// Only the rare general path needs a decoding context; it is built there.
+        leniency: Leniency,
         v1: bool,
         left: usize,
     },
@@ -632,7 +624,7 @@ impl<'l> Iterator for VarBindIter<'l> {
             // this cannot fail; if it somehow did, the iteration ends rather than panicking.
             IterRepr::Wire {
                 reader,
-                ctx,
+                leniency,
                 v1,
                 left,
             } => {
@@ -640,7 +632,12 @@ impl<'l> Iterator for VarBindIter<'l> {
                     return None;
                 }
                 *left -= 1;
-                VarBind::decode(reader, ctx, *v1).ok()
+                if let Some((vb, used)) = fast::varbind(reader.rest(), *v1, 0, true) {
+                    reader.advance(used);
+                    return Some(vb);
+                }
+                let mut ctx = Ctx::trusted(DecodeOptions::default().with_leniency(*leniency));
+                VarBind::decode_general(reader, &mut ctx, *v1).ok()
             }
             IterRepr::Owned(it) => it.next().map(VarBind::borrowed),
         }
