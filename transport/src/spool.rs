@@ -10,9 +10,9 @@
 //!
 //! - [`Spool::enqueue`] writes to `tmp/`, `fsync`s the file, renames it into `pending/` and
 //!   `fsync`s the directory: once it returns, the payload survives a crash or power loss; if
-//!   the process dies before, nothing (or only a `tmp/` leftover, removed by a
-//!   [`Spool::open`] once it is ten minutes old, so a concurrent enqueue is never disturbed)
-//!   remains.
+//!   the process dies before, nothing (or only a `tmp/` leftover, removed by the
+//!   next [`Spool::open`]; a write in progress holds a file lock, so a concurrent open
+//!   never disturbs it) remains.
 //! - The file name carries the sequence number (upload order), the idempotency key and the
 //!   SHA-256 of the content. Nothing else is stored, so a file is either complete and named,
 //!   or absent. The checksum is verified before every upload; a mismatch dead-letters it.
@@ -49,8 +49,6 @@ use crate::error::SpoolError;
 
 const PENDING: &str = "pending";
 const TMP: &str = "tmp";
-/// Age after which a file in `tmp/` is taken for the leftover of a crashed write.
-const STALE_TMP_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 const DEAD: &str = "dead";
 const EXT: &str = "fwp";
 const REASON_EXT: &str = "reason";
@@ -211,21 +209,24 @@ impl Spool {
             let p = dir.join(sub);
             fs::create_dir_all(&p).map_err(io_err("creating", &p))?;
         }
-        // Unfinished writes of a crashed process are removed; a write another process has in
-        // progress right now (an enqueue takes milliseconds) is younger than STALE_TMP_AGE and
-        // is left alone.
+        // Unfinished writes of a crashed process are removed. A writer holds an exclusive lock
+        // on its temporary file until the rename (see `write_locked`), and the kernel releases
+        // it when a process dies, so a file we can lock is a leftover and one we cannot is a
+        // write in progress in another process, left alone.
         let tmp = dir.join(TMP);
         for item in fs::read_dir(&tmp).map_err(io_err("listing", &tmp))? {
             let item = item.map_err(io_err("listing", &tmp))?;
             let p = item.path();
-            let stale = item
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_none_or(|age| age >= STALE_TMP_AGE);
-            if stale {
-                fs::remove_file(&p).map_err(io_err("removing unfinished write", &p))?;
+            let in_progress = File::open(&p)
+                .map(|f| matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)))
+                .unwrap_or(false);
+            if !in_progress {
+                match fs::remove_file(&p) {
+                    Ok(()) => {}
+                    // Renamed away by its writer meanwhile.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err("removing unfinished write", &p)(e)),
+                }
             }
         }
         let mut spool = Self {
@@ -339,14 +340,7 @@ impl Spool {
         let name = Entry::name(seq, &key, &sha256);
         let tmp = self.dir.join(TMP).join(format!("{key}.part"));
         let dest = self.dir.join(PENDING).join(&name);
-        {
-            let mut f = File::create_new(&tmp).map_err(io_err("creating", &tmp))?;
-            f.write_all(payload).map_err(io_err("writing", &tmp))?;
-            if self.options.fsync {
-                f.sync_all().map_err(io_err("fsync", &tmp))?;
-            }
-        }
-        fs::rename(&tmp, &dest).map_err(io_err("renaming into pending", &dest))?;
+        self.write_locked(&tmp, &dest, payload)?;
         self.sync_dir(PENDING)?;
         self.next_seq = seq + 1;
         let entry = Entry {
@@ -445,22 +439,27 @@ impl Spool {
         Ok(())
     }
 
+    /// Writes `data` to the new file `tmp` under an exclusive lock (so a concurrent
+    /// [`Spool::open`] leaves it alone), fsyncs it if configured, and renames it to `dest`
+    /// before the lock is released.
+    fn write_locked(&self, tmp: &Path, dest: &Path, data: &[u8]) -> Result<(), SpoolError> {
+        let mut f = File::create_new(tmp).map_err(io_err("creating", tmp))?;
+        f.lock().map_err(io_err("locking", tmp))?;
+        f.write_all(data).map_err(io_err("writing", tmp))?;
+        if self.options.fsync {
+            f.sync_all().map_err(io_err("fsync", tmp))?;
+        }
+        fs::rename(tmp, dest).map_err(io_err("renaming into place", dest))
+    }
+
     fn move_to_dead(&self, file_name: &str, reason: &str) -> Result<(), SpoolError> {
         let from = self.dir.join(PENDING).join(file_name);
         let to = self.dir.join(DEAD).join(file_name);
         // Reason first (atomically), then the payload: a crash in between leaves a reason
         // without a payload in dead/ and the payload still pending, which is harmless.
         let reason_tmp = self.dir.join(TMP).join(format!("{file_name}.{REASON_EXT}"));
-        {
-            let mut f = File::create(&reason_tmp).map_err(io_err("creating", &reason_tmp))?;
-            f.write_all(reason.as_bytes())
-                .map_err(io_err("writing", &reason_tmp))?;
-            if self.options.fsync {
-                f.sync_all().map_err(io_err("fsync", &reason_tmp))?;
-            }
-        }
         let reason_dest = reason_path(&to);
-        fs::rename(&reason_tmp, &reason_dest).map_err(io_err("renaming", &reason_dest))?;
+        self.write_locked(&reason_tmp, &reason_dest, reason.as_bytes())?;
         fs::rename(&from, &to).map_err(io_err("moving to dead letters", &from))?;
         self.sync_dir(DEAD)?;
         self.sync_dir(PENDING)
@@ -532,17 +531,12 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let mut s = Spool::open(d.path(), SpoolOptions::default()).unwrap();
         s.enqueue(b"x").unwrap();
-        // A crashed write (old) is removed; a write in progress in another process (fresh)
-        // is not.
+        // A crashed write (no lock held) is removed; a write in progress (locked by its
+        // writer, here another open file description) is not.
         fs::write(d.path().join("tmp/abc.part"), b"half").unwrap();
-        let old = std::time::SystemTime::now() - STALE_TMP_AGE * 2;
-        File::options()
-            .write(true)
-            .open(d.path().join("tmp/abc.part"))
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
         fs::write(d.path().join("tmp/busy.part"), b"writing").unwrap();
+        let writer = File::open(d.path().join("tmp/busy.part")).unwrap();
+        writer.lock().unwrap();
         fs::write(d.path().join("pending/stray.txt"), b"?").unwrap();
         let s = Spool::open(d.path(), SpoolOptions::default()).unwrap();
         assert_eq!(s.pending().len(), 1);
@@ -551,6 +545,9 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, ["busy.part"]);
+        drop(writer);
+        let _ = Spool::open(d.path(), SpoolOptions::default()).unwrap();
+        assert_eq!(fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
         let dead = s.dead_letters().unwrap();
         assert_eq!(dead.len(), 1);
         assert!(dead[0].reason.contains("unrecognised"));

@@ -104,6 +104,7 @@ fn crash_safety_under_repeated_sigkill() {
     let exe = std::env::current_exe().unwrap();
     let started = Instant::now();
     let mut killed_mid_run = 0;
+    let mut window = Duration::from_millis(200);
     for round in 0..kills {
         for i in 0..PER_ROUND {
             maybe.insert(format!("round {round} payload {i}").into_bytes());
@@ -124,11 +125,23 @@ fn crash_safety_under_repeated_sigkill() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(20_000 + rand() % 160_000));
-        if child.try_wait().unwrap().is_none() {
-            killed_mid_run += 1;
+        // Kill at a random moment within how long a child runs on this machine: `window`
+        // starts generous and shrinks to the runtime of any child that finishes first, so the
+        // kills land mid-run on a fast idle machine as well as on a loaded one.
+        let spawned = Instant::now();
+        let delay = Duration::from_micros(1_000 + rand() % window.as_micros().max(1) as u64);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                window = (spawned.elapsed() * 9 / 10).max(Duration::from_millis(2));
+                break;
+            }
+            if spawned.elapsed() >= delay {
+                killed_mid_run += 1;
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(300));
         }
-        child.kill().unwrap(); // SIGKILL
+        child.kill().unwrap(); // SIGKILL (a no-op if the child already exited)
         child.wait().unwrap();
         let mut out = String::new();
         child
