@@ -342,7 +342,7 @@ fn integer_general(
 /// The value of a minimal INTEGER encoding of one to four bytes, or `None` for anything else
 /// (which the general path then decides).
 #[inline]
-fn small_signed(c: &[u8]) -> Option<i64> {
+pub(crate) fn small_signed(c: &[u8]) -> Option<i64> {
     let v = match *c {
         [a] => i64::from(a as i8),
         [a, b] if !redundant_sign(a, b) => i64::from(i16::from_be_bytes([a, b])),
@@ -351,6 +351,18 @@ fn small_signed(c: &[u8]) -> Option<i64> {
         _ => return None,
     };
     Some(v)
+}
+
+/// A definite length in short form or in one or two long-form octets: `(length, octets
+/// used)`. Anything else is left to the general path.
+#[inline]
+pub(crate) fn small_length(b: &[u8]) -> Option<(usize, usize)> {
+    match *b {
+        [l, ..] if l < 0x80 => Some((usize::from(l), 1)),
+        [0x81, l, ..] => Some((usize::from(l), 2)),
+        [0x82, h, l, ..] => Some((usize::from(u16::from_be_bytes([h, l])), 3)),
+        _ => None,
+    }
 }
 
 /// Whether `a` is a redundant sign octet in front of `b` (X.690 8.3.2).

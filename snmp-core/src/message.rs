@@ -369,6 +369,32 @@ impl<'a> Message<'a> {
                 0,
             ));
         }
+        if let Some(result) = Self::decode_fast(bytes, ctx) {
+            return result;
+        }
+        Self::decode_general(bytes, ctx)
+    }
+
+    /// The fast path: see [`fast`].
+    #[inline]
+    fn decode_fast(bytes: &'a [u8], ctx: &mut Ctx) -> Option<Result<Self, DecodeError>> {
+        fast::message(bytes, ctx)
+    }
+
+    /// Both decoders separately, for testing the fast path against the general one.
+    #[cfg(test)]
+    pub(crate) fn decode_paths_for_test(
+        bytes: &'a [u8],
+        opts: &DecodeOptions,
+    ) -> (Option<Result<Self, DecodeError>>, Result<Self, DecodeError>) {
+        let fast = Self::decode_fast(bytes, &mut Ctx::new(*opts));
+        (fast, Self::decode_general(bytes, &mut Ctx::new(*opts)))
+    }
+
+    /// The general decoder: every form the options allow, with precise errors.
+    #[inline(never)]
+    fn decode_general(bytes: &'a [u8], ctx: &mut Ctx) -> Result<Self, DecodeError> {
+        let opts = ctx.opts;
         let mut outer = Reader::new(bytes, 0);
         let mut r = outer.sequence(Field::Message, ctx)?;
         if !outer.is_empty() {
@@ -643,5 +669,228 @@ impl<'a> V3Message<'a> {
                 ScopedPduData::Encrypted(b) => ScopedPduData::Encrypted(Cow::Owned(b.into_owned())),
             },
         }
+    }
+}
+
+/// The fast path for messages in canonical form: every element exactly filling its parent,
+/// short or one/two-octet lengths, minimal integers of one to four bytes, values inside their
+/// RFC ranges, USM as the v3 security model, and a PDU type the version allows (not the v1
+/// Trap-PDU). Headers are matched in place; the varbind list is validated by the same code
+/// as the general path. It accepts a subset of what the general decoder accepts, with the
+/// same result, and returns `None` for everything else (unusual forms, leniency cases, every
+/// header error) so the general path decides. The `fast_envelope_agrees_with_general_path`
+/// test checks this.
+mod fast {
+    use alloc::borrow::Cow;
+
+    use super::{
+        CommunityMessage, HeaderData, Message, MsgFlags, SECURITY_MODEL_USM, ScopedPdu,
+        ScopedPduData, SecurityParameters, UsmSecurityParameters, V3Message, engine_id_ok,
+    };
+    use crate::ber::{Ctx, Reader, small_length, small_signed, tag};
+    use crate::error::DecodeError;
+    use crate::pdu::{BulkPdu, ErrorStatus, GenericPdu, Pdu, PduType, VarBindList};
+
+    /// The contents of `b` when its length header exactly covers the rest of `b`.
+    #[inline]
+    fn exact(b: &[u8]) -> Option<&[u8]> {
+        let (len, n) = small_length(b)?;
+        let body = b.get(n..)?;
+        (body.len() == len).then_some(body)
+    }
+
+    /// An element with tag `t` at the start of `b`: its contents and what follows.
+    #[inline]
+    fn take(b: &[u8], t: u8) -> Option<(&[u8], &[u8])> {
+        let [first, rest @ ..] = b else {
+            return None;
+        };
+        if *first != t {
+            return None;
+        }
+        let (len, n) = small_length(rest)?;
+        rest.get(n..)?.split_at_checked(len)
+    }
+
+    /// An INTEGER (0..2147483647) at the start of `b`.
+    #[inline]
+    fn non_negative(b: &[u8]) -> Option<(u32, &[u8])> {
+        let (c, rest) = take(b, tag::INTEGER)?;
+        Some((u32::try_from(small_signed(c)?).ok()?, rest))
+    }
+
+    /// The PDU that starts `rest`, a suffix of the `total`-byte message.
+    #[inline]
+    fn pdu<'a>(
+        rest: &'a [u8],
+        total: usize,
+        ctx: &mut Ctx,
+        v1: bool,
+    ) -> Option<Result<Pdu<'a>, DecodeError>> {
+        let [pdu_tag, rest @ ..] = rest else {
+            return None;
+        };
+        let pdu_type = PduType::from_tag(*pdu_tag)?;
+        if pdu_type == PduType::Trap || (v1 && !pdu_type.in_v1()) {
+            return None;
+        }
+        let body = exact(rest)?;
+        let (id, rest) = take(body, tag::INTEGER)?;
+        let request_id = i32::try_from(small_signed(id)?).ok()?;
+        let [tag::INTEGER, 0x01, first, rest @ ..] = rest else {
+            return None;
+        };
+        let (second, list) = non_negative(rest)?;
+        let [tag::SEQUENCE, list_rest @ ..] = list else {
+            return None;
+        };
+        exact(list_rest)?;
+        // Header values first, in the general path's order, so that a message with several
+        // faults reports the same (first) one.
+        let (non_repeaters, error_status) = if pdu_type == PduType::GetBulkRequest {
+            // non-repeaters in one octet: non-negative below 0x80.
+            (
+                (*first < 0x80).then_some(u32::from(*first))?,
+                ErrorStatus::NoError,
+            )
+        } else {
+            (0, ErrorStatus::from_code(i64::from(*first))?)
+        };
+        let mut r = Reader::new(list, total - list.len());
+        let varbinds = match VarBindList::decode(&mut r, ctx, v1) {
+            Ok(v) => v,
+            Err(e) => return Some(Err(e)),
+        };
+        if pdu_type == PduType::GetBulkRequest {
+            return Some(Ok(Pdu::GetBulkRequest(BulkPdu {
+                request_id,
+                non_repeaters,
+                max_repetitions: second,
+                varbinds,
+            })));
+        }
+        let p = GenericPdu {
+            request_id,
+            error_status,
+            error_index: second,
+            varbinds,
+        };
+        Some(Ok(match pdu_type {
+            PduType::GetRequest => Pdu::GetRequest(p),
+            PduType::GetNextRequest => Pdu::GetNextRequest(p),
+            PduType::Response => Pdu::Response(p),
+            PduType::SetRequest => Pdu::SetRequest(p),
+            PduType::InformRequest => Pdu::InformRequest(p),
+            PduType::SnmpV2Trap => Pdu::SnmpV2Trap(p),
+            _ => Pdu::Report(p),
+        }))
+    }
+
+    /// A whole message; `None` leaves it to the general path.
+    #[inline]
+    pub(super) fn message<'a>(
+        bytes: &'a [u8],
+        ctx: &mut Ctx,
+    ) -> Option<Result<Message<'a>, DecodeError>> {
+        let [tag::SEQUENCE, rest @ ..] = bytes else {
+            return None;
+        };
+        let body = exact(rest)?;
+        let total = bytes.len();
+        match body {
+            [tag::INTEGER, 0x01, version @ (0 | 1), rest @ ..] => {
+                let v1 = *version == 0;
+                let (community, rest) = take(rest, tag::OCTET_STRING)?;
+                let pdu = match pdu(rest, total, ctx, v1)? {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(e)),
+                };
+                let body = CommunityMessage {
+                    community: Cow::Borrowed(community),
+                    pdu,
+                };
+                Some(Ok(if v1 {
+                    Message::V1(body)
+                } else {
+                    Message::V2c(body)
+                }))
+            }
+            [tag::INTEGER, 0x01, 0x03, rest @ ..] => v3(rest, total, ctx),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn v3<'a>(
+        rest: &'a [u8],
+        total: usize,
+        ctx: &mut Ctx,
+    ) -> Option<Result<Message<'a>, DecodeError>> {
+        let (global, rest) = take(rest, tag::SEQUENCE)?;
+        let (msg_id, g) = non_negative(global)?;
+        let (max_size, g) = non_negative(g)?;
+        let [tag::OCTET_STRING, 0x01, flags, tag::INTEGER, 0x01, 0x03] = g else {
+            return None;
+        };
+        if max_size < 484 {
+            return None;
+        }
+        let flags = MsgFlags::from_bits(*flags)?;
+        let (sp, rest) = take(rest, tag::OCTET_STRING)?;
+        let [tag::SEQUENCE, sp_rest @ ..] = sp else {
+            return None;
+        };
+        let usm = exact(sp_rest)?;
+        let (engine_id, usm) = take(usm, tag::OCTET_STRING)?;
+        let (engine_boots, usm) = non_negative(usm)?;
+        let (engine_time, usm) = non_negative(usm)?;
+        let (user_name, usm) = take(usm, tag::OCTET_STRING)?;
+        let (auth_parameters, usm) = take(usm, tag::OCTET_STRING)?;
+        let (priv_parameters, usm) = take(usm, tag::OCTET_STRING)?;
+        if !usm.is_empty() || !engine_id_ok(engine_id) || user_name.len() > 32 {
+            return None;
+        }
+        let data = if flags.privacy {
+            let [tag::OCTET_STRING, rest @ ..] = rest else {
+                return None;
+            };
+            ScopedPduData::Encrypted(Cow::Borrowed(exact(rest)?))
+        } else {
+            let [tag::SEQUENCE, rest @ ..] = rest else {
+                return None;
+            };
+            let scoped = exact(rest)?;
+            let (context_engine_id, scoped) = take(scoped, tag::OCTET_STRING)?;
+            let (context_name, scoped) = take(scoped, tag::OCTET_STRING)?;
+            if !engine_id_ok(context_engine_id) || context_name.len() > 255 {
+                return None;
+            }
+            let pdu = match pdu(scoped, total, ctx, false)? {
+                Ok(p) => p,
+                Err(e) => return Some(Err(e)),
+            };
+            ScopedPduData::Plaintext(ScopedPdu {
+                context_engine_id: Cow::Borrowed(context_engine_id),
+                context_name: Cow::Borrowed(context_name),
+                pdu,
+            })
+        };
+        Some(Ok(Message::V3(V3Message {
+            header: HeaderData {
+                msg_id,
+                max_size,
+                flags,
+                security_model: SECURITY_MODEL_USM,
+            },
+            security_parameters: SecurityParameters::Usm(UsmSecurityParameters {
+                engine_id: Cow::Borrowed(engine_id),
+                engine_boots,
+                engine_time,
+                user_name: Cow::Borrowed(user_name),
+                auth_parameters: Cow::Borrowed(auth_parameters),
+                priv_parameters: Cow::Borrowed(priv_parameters),
+            }),
+            data,
+        })))
     }
 }

@@ -24,14 +24,15 @@ pub(crate) mod fast {
 
     #[inline]
     fn oid(bytes: &[u8], max_arcs: usize, trusted: bool) -> Option<Oid<'_>> {
-        // Empty contents go to the general path, which knows the zero-length-OID leniency.
-        if !bytes.is_empty()
-            && (trusted || (bytes.len() < max_arcs && bytes.iter().all(|&b| b < 0x80)))
-        {
-            Some(Oid::from_validated(bytes))
-        } else {
-            None
+        // Empty contents go to the general path, which knows the zero-length-OID leniency;
+        // invalid ones too, for its precise error.
+        if bytes.is_empty() {
+            return None;
         }
+        if trusted {
+            return Some(Oid::from_validated(bytes));
+        }
+        Oid::from_ber_limited(bytes, max_arcs).ok()
     }
 
     /// Big-endian magnitude of a minimal, non-negative INTEGER encoding of at most `max` bytes.
@@ -520,6 +521,7 @@ impl<'a> VarBindList<'a> {
     }
 
     /// Validates the list and keeps a view over it.
+    #[inline]
     pub(crate) fn decode(r: &mut Reader<'a>, ctx: &mut Ctx, v1: bool) -> Result<Self, DecodeError> {
         let tlv = r.expect(tag::SEQUENCE, Field::VarBindList, ctx)?;
         let mut inner = tlv.reader();

@@ -87,6 +87,31 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// Whatever the fast envelope path decides (a message or an error), the general decoder
+    /// decides the same, strictly and with every leniency option on.
+    #[test]
+    fn fast_envelope_agrees_with_general_path(
+        m in message(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+    ) {
+        let mut bytes = encoded(&m);
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let lenient = DecodeOptions::default().with_leniency(Leniency::all());
+        for opts in [DecodeOptions::default(), lenient] {
+            let (fast, general) = Message::decode_paths_for_test(&bytes, &opts);
+            if let Some(fast) = fast {
+                prop_assert_eq!(fast, general);
+            }
+        }
+    }
+}
+
 /// `30 LL 02 01 01 04 01 'p' A2 LL 02 01 01 02 01 00 02 01 00 30 LL 30 LL 06 03 2b 06 01 <value>`
 fn v2c_response_with_value(value: &[u8]) -> Vec<u8> {
     let mut vb = vec![0x06, 0x03, 0x2b, 0x06, 0x01];
