@@ -380,7 +380,7 @@ fn minimal_content<'a>(
     let mut c = tlv.content;
     let mut stripped = false;
     while let [a, b, ..] = c {
-        if (*a == 0x00 && b & 0x80 == 0) || (*a == 0xff && b & 0x80 != 0) {
+        if redundant_sign(*a, *b) {
             if !ctx.opts.leniency.non_minimal_integer {
                 return Err(tlv.err(ErrorKind::NonMinimalInteger, field));
             }

@@ -17,7 +17,7 @@ use crate::value::{Value, decode_oid};
 pub(crate) mod fast {
     use alloc::borrow::Cow;
 
-    use crate::ber::tag;
+    use crate::ber::{small_signed, tag};
     use crate::oid::Oid;
     use crate::pdu::VarBind;
     use crate::value::Value;
@@ -64,20 +64,6 @@ pub(crate) mod fast {
             }
         }
         Some(u64::from_be_bytes(buf))
-    }
-
-    #[inline]
-    fn integer32(c: &[u8]) -> Option<i32> {
-        match c {
-            [a, b, ..] if (*a == 0 && b & 0x80 == 0) || (*a == 0xff && b & 0x80 != 0) => None,
-            [_, ..] if c.len() <= 4 => {
-                let v = be_u64(c)? as u32;
-                // Sign-extend from the encoded width.
-                let shift = 32 - 8 * c.len() as u32;
-                Some(((v << shift) as i32) >> shift)
-            }
-            _ => None,
-        }
     }
 
     /// A varbind's framing in short form: `30 L 06 L name T L content`, exactly filling `L`.
@@ -127,7 +113,7 @@ pub(crate) mod fast {
         } = frame(rest)?;
         oid(name, max_arcs, false)?;
         let ok = match t {
-            tag::INTEGER => integer32(c).is_some(),
+            tag::INTEGER => small_signed(c).is_some(),
             tag::OCTET_STRING | tag::OPAQUE | tag::NSAP_ADDRESS => true,
             tag::NULL => c.is_empty(),
             tag::OBJECT_IDENTIFIER => oid(c, max_arcs, false).is_some(),
@@ -159,7 +145,7 @@ pub(crate) mod fast {
         } = frame(rest)?;
         let name = oid(name, max_arcs, trusted)?;
         let value = match t {
-            tag::INTEGER => Value::Integer(integer32(c)?),
+            tag::INTEGER => Value::Integer(i32::try_from(small_signed(c)?).ok()?),
             tag::OCTET_STRING => Value::OctetString(Cow::Borrowed(c)),
             tag::NULL if c.is_empty() => Value::Null,
             tag::OBJECT_IDENTIFIER => Value::ObjectIdentifier(oid(c, max_arcs, trusted)?),
