@@ -83,6 +83,7 @@ impl<'a> Oid<'a> {
     }
 
     /// The arcs, decoded on the fly.
+    #[inline]
     pub fn arcs(&self) -> Arcs<'_> {
         Arcs::new(&self.0)
     }
@@ -210,13 +211,22 @@ pub struct Arcs<'o> {
 }
 
 impl<'o> Arcs<'o> {
+    #[inline]
     fn new(bytes: &'o [u8]) -> Self {
         let mut arcs = Arcs {
             bytes,
             head: [0; 2],
             head_left: 0,
         };
-        if let Some(value) = arcs.subidentifier() {
+        let first = match bytes {
+            // Hot path: a one-byte first sub-identifier (every OID under 1.3 and 0.x).
+            [b, rest @ ..] if *b < 0x80 => {
+                arcs.bytes = rest;
+                Some(u64::from(*b))
+            }
+            _ => arcs.subidentifier(),
+        };
+        if let Some(value) = first {
             let (a, b) = match value {
                 0..=39 => (0, value),
                 40..=79 => (1, value - 40),
@@ -258,11 +268,13 @@ impl Iterator for Arcs<'_> {
             return Some(arc);
         }
         // Hot path: a one-byte sub-identifier.
-        if let [b, rest @ ..] = self.bytes
-            && *b < 0x80
-        {
-            self.bytes = rest;
-            return Some(u32::from(*b));
+        match self.bytes {
+            [] => return None,
+            [b, rest @ ..] if *b < 0x80 => {
+                self.bytes = rest;
+                return Some(u32::from(*b));
+            }
+            _ => {}
         }
         self.subidentifier()
             .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
