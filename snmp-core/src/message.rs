@@ -246,6 +246,7 @@ impl<'a> ScopedPdu<'a> {
 
     /// Both decoders of [`decode_prefix`](Self::decode_prefix) separately, for testing.
     #[cfg(test)]
+    #[allow(clippy::type_complexity)]
     pub(crate) fn decode_prefix_paths_for_test(
         bytes: &'a [u8],
         opts: &DecodeOptions,
