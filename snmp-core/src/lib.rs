@@ -56,6 +56,7 @@ extern crate alloc;
 mod ber;
 pub mod crypto;
 mod error;
+pub mod manager;
 mod message;
 mod oid;
 mod options;
