@@ -535,6 +535,27 @@ pub fn parse_oid(s: &str) -> Result<Oid<'static>, ValueError> {
     })
 }
 
+/// A walk's subtree argument: dotted decimal like an OID, but a single arc (`.1`, net-snmp's
+/// "everything") is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subtree(pub Vec<u32>);
+
+impl FromStr for Subtree {
+    type Err = ValueError;
+
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        let oid = parse_oid(s);
+        if let Ok(oid) = &oid {
+            return Ok(Self(oid.arcs().collect()));
+        }
+        let text = s.strip_prefix('.').unwrap_or(s);
+        match text.parse::<u32>() {
+            Ok(arc) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Self(vec![arc])),
+            _ => oid.map(|_| Self(Vec::new())),
+        }
+    }
+}
+
 /// Why an `OID TYPE VALUE` argument is not usable.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -727,6 +748,9 @@ mod tests {
         ] {
             assert!(bad.parse::<Target>().is_err(), "{bad}");
         }
+        assert_eq!(".1".parse::<Subtree>().unwrap(), Subtree(vec![1]));
+        assert_eq!("1.3.6".parse::<Subtree>().unwrap(), Subtree(vec![1, 3, 6]));
+        assert!("1.x".parse::<Subtree>().is_err());
         let t: Target = "[::1]:1161".parse().unwrap();
         assert_eq!(t.resolve().unwrap(), "[::1]:1161".parse().unwrap());
         assert_eq!(t.to_string(), "[::1]:1161");

@@ -81,7 +81,11 @@ impl Format {
 }
 
 /// Writes one varbind in `format`, followed by a line feed.
-pub fn write_varbind(out: &mut impl io::Write, format: Format, vb: &VarBind<'_>) -> io::Result<()> {
+pub fn write_varbind(
+    out: &mut (impl io::Write + ?Sized),
+    format: Format,
+    vb: &VarBind<'_>,
+) -> io::Result<()> {
     match format {
         Format::NetSnmp => {
             let mut line = netsnmp_line(vb);

@@ -30,6 +30,7 @@
 
 use alloc::vec::Vec;
 
+use crate::error::OidError;
 use crate::oid::Oid;
 use crate::pdu::{ErrorStatus, VarBind};
 
@@ -62,6 +63,9 @@ pub struct WalkStep {
 #[derive(Debug, Clone)]
 pub struct Walk {
     root: Oid<'static>,
+    /// `Some(arc)` for a one-arc subtree (`.1`): BER cannot encode it, so the walk starts at
+    /// `arc.0` and the subtree is every OID whose first arc is `arc`.
+    first_arc: Option<u32>,
     last: Oid<'static>,
     mode: WalkMode,
     limit: usize,
@@ -78,10 +82,32 @@ impl Walk {
         Self {
             last: root.clone(),
             root,
+            first_arc: None,
             mode,
             limit: Self::DEFAULT_LIMIT,
             count: 0,
             done: false,
+        }
+    }
+
+    /// A walk of the subtree given as arcs, which may be a single arc (net-snmp's `.1`: the
+    /// walk then starts at `1.0` and covers every OID under `1`).
+    pub fn subtree(arcs: &[u32], mode: WalkMode) -> Result<Self, OidError> {
+        match arcs {
+            [] => Err(OidError::Empty),
+            [arc] => {
+                let mut walk = Self::new(Oid::from_arcs(&[*arc, 0])?, mode);
+                walk.first_arc = Some(*arc);
+                Ok(walk)
+            }
+            _ => Ok(Self::new(Oid::from_arcs(arcs)?, mode)),
+        }
+    }
+
+    fn in_subtree(&self, oid: &Oid<'_>) -> bool {
+        match self.first_arc {
+            Some(arc) => oid.arcs().next() == Some(arc),
+            None => oid.starts_with(&self.root),
         }
     }
 
@@ -92,7 +118,7 @@ impl Walk {
         self
     }
 
-    /// The subtree's root.
+    /// The subtree's root (`N.0` for a one-arc subtree `N`).
     pub fn root(&self) -> &Oid<'static> {
         &self.root
     }
@@ -168,7 +194,7 @@ impl Walk {
             self.done = true;
         }
         for vb in response.varbinds {
-            if !vb.name.starts_with(&self.root) {
+            if !self.in_subtree(&vb.name) {
                 self.done = true;
                 break;
             }
@@ -246,6 +272,19 @@ mod tests {
         assert_eq!(step.end.unwrap().value, Value::EndOfMibView);
         assert!(walk.is_done());
         assert_eq!(walk.count(), 4);
+    }
+
+    #[test]
+    fn one_arc_subtree() {
+        let mut walk = Walk::subtree(&[1], WalkMode::GetNext).unwrap();
+        assert_eq!(walk.root(), &"1.0".parse::<Oid<'_>>().unwrap());
+        let step = walk
+            .on_response(answer(&["1.3.6.1.2.1.1.1.0"], Value::Null))
+            .unwrap();
+        assert_eq!(step.varbinds.len(), 1);
+        walk.on_response(answer(&["2.1"], Value::Null)).unwrap();
+        assert!(walk.is_done());
+        assert!(Walk::subtree(&[], WalkMode::GetNext).is_err());
     }
 
     #[test]
