@@ -71,7 +71,7 @@ use crate::manager::{
 };
 use crate::oid::Oid;
 use crate::pdu::{ErrorStatus, VarBind};
-use crate::usm::KeyCache;
+use crate::usm::{EngineTime, KeyCache};
 
 mod poll;
 
@@ -455,6 +455,11 @@ impl Session {
     /// The agent's engine ID once discovered (SNMPv3).
     pub fn engine_id(&self) -> Option<Vec<u8>> {
         lock(&self.state).engine_id().map(<[u8]>::to_vec)
+    }
+
+    /// The agent's boots and estimated time, once discovered (SNMPv3).
+    pub fn engine_time(&self) -> Option<EngineTime> {
+        lock(&self.state).engine_time(self.client.inner.now())
     }
 
     /// GET: the values of `oids`, in order. A tooBig answer splits the batch.

@@ -99,7 +99,7 @@ impl Request {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn oids(n: u32) -> Vec<Oid<'static>> {
