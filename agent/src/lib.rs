@@ -11,6 +11,9 @@
 //! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
 //! | [`hex`] | lenient hex parsing and lowercase hex output |
 //! | [`upload`] | `fleetwire upload enqueue / flush / status`: a durable spool uploaded over HTTPS with [`fleetwire_transport`] |
+//! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
+//! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
+//! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -35,7 +38,10 @@ pub mod decode;
 pub mod hex;
 pub mod json;
 pub mod pcap;
+pub mod query;
 pub mod sample;
+pub mod snmp_args;
 pub mod text;
 pub mod upload;
 pub mod usm;
+pub mod varbind_fmt;

@@ -559,9 +559,10 @@ pub(crate) fn open_data<'a>(
             let (scoped, used, more) = ScopedPdu::decode_prefix(plain, opts)
                 .map_err(|e| UsmError::Decryption(DecryptionFailure::Plaintext(e)))?;
             // CBC pads to the block size (pysnmp adds a whole block even when the data is
-            // aligned); CFB has no padding.
-            let unit = key.protocol.algorithm().cipher.data_unit();
-            let allowed = if unit > 1 { unit } else { 0 };
+            // aligned). CFB needs no padding, but pysnmp 4.4 pads AES plaintext to the 16-byte
+            // block as well (and net-snmp ignores what follows the ScopedPDU): up to one
+            // block (the IV length) of padding is accepted in both modes.
+            let allowed = key.protocol.algorithm().cipher.iv_len();
             let trailing = plain.len().saturating_sub(used);
             if trailing > allowed {
                 return Err(UsmError::Decryption(DecryptionFailure::TrailingBytes(
