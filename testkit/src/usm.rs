@@ -302,6 +302,34 @@ impl UsmUser {
     }
 }
 
+/// The interop matrix: one user per combination of the 6 authentication protocols with no
+/// privacy or one of the 6 privacy protocols, plus `noauth` (noAuthNoPriv): 43 users, named
+/// `AUTH-PRIV` in lower case (`sha-256-aes-192-c`, `md5-none`), all with the same
+/// passphrases.
+///
+/// ```
+/// let users = fleetwire_testkit::usm::matrix_users("auth-pass", "priv-pass");
+/// assert_eq!(users.len(), 43);
+/// assert_eq!(users[0].name, "noauth");
+/// assert!(users.iter().any(|u| u.name == "sha-512-aes-256-c"));
+/// ```
+pub fn matrix_users(auth_pass: &str, priv_pass: &str) -> Vec<UsmUser> {
+    let mut v = vec![UsmUser::new("noauth")];
+    for a in AuthProtocol::ALL {
+        let privs = std::iter::once(None).chain(PrivProtocol::ALL.map(Some));
+        for p in privs {
+            let name =
+                format!("{}-{}", a.net_snmp(), p.map_or("none", |p| p.net_snmp())).to_lowercase();
+            let mut user = UsmUser::new(&name).auth(a, auth_pass);
+            if let Some(p) = p {
+                user = user.privacy(p, priv_pass);
+            }
+            v.push(user);
+        }
+    }
+    v
+}
+
 /// The engine ID net-snmp derives from a text `engineID` config line, as
 /// `0x…` hex: `80 00 1F 88` (enterprise 8072 with the high bit set), format
 /// `04` (text), then the text's bytes. Verified: `engineID fleetwire-test`
