@@ -124,7 +124,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = match ServerHandle::bind_shared(&addrs, shared.clone()).await {
         Ok(s) => s,
         // No IPv6 loopback on this machine: IPv4 only.
-        Err(_) if addrs.len() > 1 => ServerHandle::bind_shared(&addrs[..1], shared).await?,
+        Err(_) if addrs.len() > 1 => ServerHandle::bind_shared(&[addr], shared).await?,
         Err(e) => return Err(e.into()),
     };
     println!("listening on {:?}", server.local_addrs());
