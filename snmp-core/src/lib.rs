@@ -66,7 +66,9 @@ mod message;
 mod oid;
 mod options;
 mod pdu;
+pub mod responder;
 pub mod usm;
+pub mod vacm;
 mod value;
 
 #[doc(hidden)]
