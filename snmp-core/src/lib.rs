@@ -36,6 +36,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`snmprec`] reads and writes snmpsim's `.snmprec` recordings (`OID|TYPE|VALUE` lines) as
+//! OID/value pairs, for simulators and test fixtures.
+//!
 //! ## Features
 //! - `std` (default): nothing beyond `core` + `alloc` is needed; the feature exists so that
 //!   future std-only helpers can be added without breaking `no_std` users.
@@ -60,6 +63,7 @@ mod message;
 mod oid;
 mod options;
 mod pdu;
+pub mod snmprec;
 pub mod usm;
 mod value;
 
