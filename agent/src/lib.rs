@@ -11,6 +11,7 @@
 //! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
 //! | [`hex`] | lenient hex parsing and lowercase hex output |
 //! | [`upload`] | `fleetwire upload enqueue / flush / status`: a durable spool uploaded over HTTPS with [`fleetwire_transport`] |
+//! | [`simulate`] | `fleetwire simulate`: simulated printers serving `.snmprec` recordings, with deterministic drift |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -36,6 +37,7 @@ pub mod hex;
 pub mod json;
 pub mod pcap;
 pub mod sample;
+pub mod simulate;
 pub mod text;
 pub mod upload;
 pub mod usm;
