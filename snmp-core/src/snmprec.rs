@@ -18,7 +18,8 @@
 //!   `\xHH`). A type containing `:` names a snmpsim variation module, which is not supported.
 //! - Numbers follow Python's `int()`: surrounding whitespace, an optional sign, leading zeros
 //!   and single `_` between digits are accepted. OIDs (the record's and `6` values) are dotted
-//!   numbers in the same syntax, with an optional leading and trailing dot, as pyasn1 accepts.
+//!   numbers in the same syntax; empty parts are skipped (`.1.3.6.`, `1.3..6` and `1.3.6` are
+//!   the same OID), as pyasn1 does.
 //! - NULL and the exceptions take an empty value.
 //!
 //! Where pyasn1 accepts more than is useful, the parser here is stricter and says so with an
@@ -605,17 +606,13 @@ fn py_u32(text: &[u8]) -> Result<u32, SnmprecErrorKind> {
     u32::try_from(v).map_err(|_| SnmprecErrorKind::InvalidInteger)
 }
 
-/// A dotted OID in pyasn1's syntax: Python integers between dots, an optional leading and
-/// trailing dot.
+/// A dotted OID in pyasn1's syntax: Python integers between dots; empty parts (a leading or
+/// trailing dot, two dots in a row) are skipped.
 fn parse_oid(text: &[u8]) -> Result<Oid<'static>, SnmprecErrorKind> {
-    let text = text.strip_prefix(b".").unwrap_or(text);
-    let text = text.strip_suffix(b".").unwrap_or(text);
-    if text.is_empty() {
-        return Err(SnmprecErrorKind::Oid(OidError::Empty));
-    }
     let mut arcs = [0u32; crate::Limits::RFC_MAX_OID_ARCS];
     let mut n = 0usize;
-    for part in text.split(|&b| b == b'.') {
+    // pyasn1 skips empty parts: `.1.3.`, `1..3` and `1.3` are the same OID.
+    for part in text.split(|&b| b == b'.').filter(|p| !p.is_empty()) {
         let arc = py_int_in(part, 0, u32::MAX.into()).map_err(|kind| match kind {
             SnmprecErrorKind::OutOfRange { .. } => {
                 SnmprecErrorKind::Oid(OidError::ArcTooLarge { index: n })
@@ -629,6 +626,9 @@ fn parse_oid(text: &[u8]) -> Result<Oid<'static>, SnmprecErrorKind> {
             }))?;
         *slot = u32::try_from(arc).map_err(|_| SnmprecErrorKind::InvalidInteger)?;
         n += 1;
+    }
+    if n == 0 {
+        return Err(SnmprecErrorKind::Oid(OidError::Empty));
     }
     Oid::from_arcs(arcs.get(..n).unwrap_or_default()).map_err(SnmprecErrorKind::Oid)
 }
@@ -675,18 +675,22 @@ fn unhex(text: &[u8]) -> Result<Vec<u8>, SnmprecErrorKind> {
 /// value is dropped.
 fn unescape(text: &[u8]) -> Result<Vec<u8>, SnmprecErrorKind> {
     let mut out = Vec::with_capacity(text.len());
-    // `Some(None)`: after `\x`; `Some(Some(d))`: after `\xD`.
-    let mut hex: Option<Option<u8>> = None;
+    // `Some(None)`: after `\x`; `Some(Some((position, c)))`: after `\xC`. Like snmpsim, the
+    // first character is only checked when the second arrives, so a value ending in `\xC`
+    // drops it whatever C is.
+    let mut hex: Option<Option<(usize, u8)>> = None;
     let mut escape = false;
     for (position, &c) in text.iter().enumerate() {
         let bad = SnmprecErrorKind::InvalidEscape { position };
         let mut number = c;
         match hex {
             Some(None) => {
-                hex = Some(Some(hex_digit(c).ok_or(bad)?));
+                hex = Some(Some((position, c)));
                 continue;
             }
-            Some(Some(high)) => {
+            Some(Some((first, high))) => {
+                let high =
+                    hex_digit(high).ok_or(SnmprecErrorKind::InvalidEscape { position: first })?;
                 number = (high << 4) | hex_digit(c).ok_or(bad)?;
                 hex = None;
             }
@@ -878,7 +882,12 @@ mod tests {
         assert_eq!(kind("1.3.6|128|x"), (F::Value, K::NotEmpty));
         assert_eq!(kind("1|2|1"), (F::Oid, K::Oid(OidError::TooFewArcs)));
         assert_eq!(kind("1.3.6.1a|2|1"), (F::Oid, K::InvalidInteger));
-        assert_eq!(kind("1.3..6|2|1"), (F::Oid, K::InvalidInteger));
+        assert_eq!(kind("1.3. .6|2|1"), (F::Oid, K::InvalidInteger));
+        assert_eq!(kind(".|2|1"), (F::Oid, K::Oid(OidError::Empty)));
+        assert_eq!(
+            Recording::parse(b"1.3..6.|2|1").unwrap().entries()[0].0,
+            "1.3.6".parse().unwrap()
+        );
         assert_eq!(
             kind("1.3.4294967296|2|1"),
             (F::Oid, K::Oid(OidError::ArcTooLarge { index: 2 }))
@@ -899,6 +908,7 @@ mod tests {
         assert_eq!(unescape(b"a\\"), Ok(b"a".to_vec()));
         assert_eq!(unescape(b"a\\x"), Ok(b"a".to_vec()));
         assert_eq!(unescape(b"ab\\x4"), Ok(b"ab".to_vec()));
+        assert_eq!(unescape(b"ab\\x."), Ok(b"ab".to_vec()));
         assert_eq!(unescape(b"\\'\\\""), Ok(b"'\"".to_vec()));
         assert_eq!(
             unescape(b"\\xg1"),
