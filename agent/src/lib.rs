@@ -14,6 +14,7 @@
 //! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
 //! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
 //! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
+//! | [`simulate`] | `fleetwire simulate`: simulated printers serving `.snmprec` recordings, with deterministic drift |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -40,6 +41,7 @@ pub mod json;
 pub mod pcap;
 pub mod query;
 pub mod sample;
+pub mod simulate;
 pub mod snmp_args;
 pub mod text;
 pub mod upload;

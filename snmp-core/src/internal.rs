@@ -55,6 +55,50 @@ pub fn oid_text(data: &[u8]) {
     );
 }
 
+/// Parses arbitrary bytes as a `.snmprec` recording, line by line and whole (strict and
+/// unordered). Every record that parses must write back to text that parses to the same
+/// record, and a whole recording must survive write then strict parse unchanged.
+pub fn snmprec(data: &[u8]) {
+    use crate::snmprec::{Recording, records, write_record};
+    for record in records(data).flatten() {
+        let mut text = Vec::new();
+        if let Err(e) = write_record(&mut text, &record.oid, &record.value) {
+            panic!("parsed record does not write: {e}");
+        }
+        match Recording::parse(&text) {
+            Ok(again) => assert_eq!(
+                again.entries(),
+                &[(record.oid.clone(), record.value.clone())][..],
+                "write then parse changed the record"
+            ),
+            Err(e) => panic!("written record does not parse: {e}"),
+        }
+    }
+    let strict = Recording::parse(data);
+    let Ok(unordered) = Recording::parse_unordered(data) else {
+        assert!(
+            strict.is_err(),
+            "strict parse accepts what unordered parse refuses"
+        );
+        return;
+    };
+    if let Ok(strict) = strict {
+        assert_eq!(
+            strict, unordered,
+            "an ordered file parses differently unordered"
+        );
+    }
+    let mut text = Vec::new();
+    if let Err(e) = unordered.write(&mut text) {
+        panic!("parsed recording does not write: {e}");
+    }
+    assert_eq!(
+        Recording::parse(&text).ok().as_ref(),
+        Some(&unordered),
+        "write then parse changed the recording"
+    );
+}
+
 /// Decodes arbitrary bytes with every option set, walks every varbind and formats every OID
 /// and value, as a capture tool would. Decoding must never panic.
 pub fn message_decode(data: &[u8]) {

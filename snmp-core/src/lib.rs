@@ -36,6 +36,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`snmprec`] reads and writes snmpsim's `.snmprec` recordings (`OID|TYPE|VALUE` lines) as
+//! OID/value pairs, for simulators and test fixtures.
+//!
 //! ## Features
 //! - `std` (default): nothing beyond `core` + `alloc` is needed; the feature exists so that
 //!   future std-only helpers can be added without breaking `no_std` users.
@@ -67,6 +70,7 @@ mod oid;
 mod options;
 mod pdu;
 pub mod responder;
+pub mod snmprec;
 pub mod usm;
 pub mod vacm;
 mod value;

@@ -53,6 +53,11 @@ fn oid_text() {
 }
 
 #[test]
+fn snmprec() {
+    replay("snmprec", fleetwire_snmp::internal::snmprec);
+}
+
+#[test]
 fn usm_process() {
     replay("usm_process", fleetwire_snmp::internal::usm_process);
 }
