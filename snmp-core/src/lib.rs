@@ -57,6 +57,7 @@ mod ber;
 pub mod crypto;
 mod error;
 mod message;
+pub mod notification;
 mod oid;
 mod options;
 mod pdu;
