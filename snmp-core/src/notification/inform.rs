@@ -405,7 +405,11 @@ impl Inform {
     }
 
     /// Encodes the next SNMPv3 transmission of the current phase with a fresh msgID.
-    fn encode_v3(&mut self, provider: &dyn CryptoProvider, now: Duration) -> Result<(), InformError> {
+    fn encode_v3(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        now: Duration,
+    ) -> Result<(), InformError> {
         let Security::Usm {
             session,
             context_name,
@@ -420,12 +424,19 @@ impl Inform {
         *next_msg_id = (msg_id + 1) & 0x7fff_ffff;
         self.transmit.clear();
         match self.phase {
-            Phase::Discovery => session.encode_discovery(msg_id, self.request_id, &mut self.transmit),
+            Phase::Discovery => {
+                session.encode_discovery(msg_id, self.request_id, &mut self.transmit)
+            }
             Phase::Inform => {
                 let pdu = inform_pdu(self.request_id, &self.body);
-                if let Err(e) =
-                    session.encode_request(provider, now, msg_id, context_name, &pdu, &mut self.transmit)
-                {
+                if let Err(e) = session.encode_request(
+                    provider,
+                    now,
+                    msg_id,
+                    context_name,
+                    &pdu,
+                    &mut self.transmit,
+                ) {
                     self.phase = Phase::Done;
                     return Err(e.into());
                 }

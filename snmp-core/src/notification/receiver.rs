@@ -28,8 +28,8 @@ use core::net::SocketAddr;
 use core::time::Duration;
 
 use super::{
-    Notification, NotificationBody, NotificationKind, Security, UsmSecurity, V1Trap,
-    SNMP_TRAP_OID_0, SYS_UPTIME_0,
+    Notification, NotificationBody, NotificationKind, SNMP_TRAP_OID_0, SYS_UPTIME_0, Security,
+    UsmSecurity, V1Trap,
 };
 use crate::crypto::CryptoProvider;
 use crate::error::DecodeError;
@@ -38,8 +38,7 @@ use crate::options::DecodeOptions;
 use crate::pdu::{GenericPdu, Pdu, PduType, VarBind};
 use crate::usm::timeliness::{EngineTime, RemoteClock};
 use crate::usm::{
-    self, LocalEngine, LocalizedUser, SecurityLevel, UsmError, UsmStat, UsmUser,
-    check_level,
+    self, LocalEngine, LocalizedUser, SecurityLevel, UsmError, UsmStat, UsmUser, check_level,
 };
 use crate::value::Value;
 
@@ -192,7 +191,10 @@ impl ReceiverStats {
 
     /// Datagrams dropped for `reason`.
     pub fn dropped(&self, reason: DropReason) -> u64 {
-        self.dropped.get(reason.index()).copied().unwrap_or_default()
+        self.dropped
+            .get(reason.index())
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Datagrams dropped for any reason.
@@ -426,7 +428,12 @@ impl NotificationReceiver {
             context_engine_id: scoped.context_engine_id.to_vec(),
             context_name: scoped.context_name.to_vec(),
         });
-        Ok(Some(notification(Version::V3, security, source, &scoped.pdu)?))
+        Ok(Some(notification(
+            Version::V3,
+            security,
+            source,
+            &scoped.pdu,
+        )?))
     }
 
     /// An SNMPv3 message for our engine: discovery, an Inform, or a Trap sent to us.
@@ -547,7 +554,11 @@ fn notification(
         security,
         source,
         request_id: Some(p.request_id),
-        body: NotificationBody::new(uptime, trap_oid, varbinds.map(VarBind::into_owned).collect()),
+        body: NotificationBody::new(
+            uptime,
+            trap_oid,
+            varbinds.map(VarBind::into_owned).collect(),
+        ),
         v1: None,
     })
 }

@@ -16,8 +16,8 @@ use crate::crypto::Deterministic;
 use crate::message::CommunityMessage;
 use crate::pdu::{ErrorStatus, GenericPdu, Pdu};
 use crate::usm::{
-    AlgorithmPolicy, AuthProtocol, KeyCache, LocalEngine, PrivProtocol, Session, UsmError,
-    UsmStat, UsmUser,
+    AlgorithmPolicy, AuthProtocol, KeyCache, LocalEngine, PrivProtocol, Session, UsmError, UsmStat,
+    UsmUser,
 };
 use crate::value::Value;
 use crate::{Message, Oid, VarBind};
@@ -118,7 +118,10 @@ fn v1_trap_maps_to_snmp_trap_oid() {
 fn v2c_inform_is_answered_and_acknowledged() {
     let mut inform = Inform::v2c(b"public", 99, body(), RetrySchedule::default(), S(0));
     let wire = inform.poll_transmit().unwrap().to_vec();
-    assert!(inform.poll_transmit().is_none(), "each transmission is polled once");
+    assert!(
+        inform.poll_transmit().is_none(),
+        "each transmission is polled once"
+    );
     let mut r = receiver();
     let mut reply = Vec::new();
     let n = expect_notification(r.receive(&CRYPTO, S(0), source(), &wire, &mut reply));
@@ -129,7 +132,13 @@ fn v2c_inform_is_answered_and_acknowledged() {
     let Message::V2c(m) = Message::decode(&reply).unwrap() else {
         panic!("v2c answer expected")
     };
-    assert_eq!(m.pdu, Pdu::Response(GenericPdu::new(99, inform_pdu(99, &body()).varbinds().clone())));
+    assert_eq!(
+        m.pdu,
+        Pdu::Response(GenericPdu::new(
+            99,
+            inform_pdu(99, &body()).varbinds().clone()
+        ))
+    );
     let mut keys = KeyCache::new();
     let ack = inform
         .handle_datagram(&CRYPTO, &mut keys, S(0), &reply)
@@ -157,14 +166,21 @@ fn inform_retries_keep_the_request_id_and_time_out() {
     let other_id = v2c(b"public", Pdu::Response(GenericPdu::new(8, vec![])));
     let other_community = v2c(b"private", Pdu::Response(GenericPdu::new(7, vec![])));
     for bytes in [&other_id[..], &other_community[..], b"garbage"] {
-        assert_eq!(inform.handle_datagram(&CRYPTO, &mut keys, S(10), bytes), Ok(None));
+        assert_eq!(
+            inform.handle_datagram(&CRYPTO, &mut keys, S(10), bytes),
+            Ok(None)
+        );
     }
     for n in 1..=2u64 {
         let at = S(10) + Duration::from_millis(500 * n);
         assert_eq!(inform.poll_timeout(), Some(at));
         inform.handle_timeout(&CRYPTO, at).unwrap();
         let retry = inform.poll_transmit().unwrap();
-        assert_eq!(retry, &first[..], "a retry is the same message, same request-id");
+        assert_eq!(
+            retry,
+            &first[..],
+            "a retry is the same message, same request-id"
+        );
         let Message::V2c(m) = Message::decode(retry).unwrap() else {
             panic!()
         };
@@ -252,14 +268,21 @@ fn v3_inform(
         }
     }
     (
-        inform.handle_timeout(&CRYPTO, now + S(100)).map(|()| unreachable!()),
+        inform
+            .handle_timeout(&CRYPTO, now + S(100))
+            .map(|()| unreachable!()),
         got,
     )
 }
 
 #[test]
 fn v3_inform_discovers_our_engine_and_is_acknowledged() {
-    let alice = user("alice", AuthProtocol::Sha512, Some(PrivProtocol::Aes256Blumenthal), "alicepass1");
+    let alice = user(
+        "alice",
+        AuthProtocol::Sha512,
+        Some(PrivProtocol::Aes256Blumenthal),
+        "alicepass1",
+    );
     let mut r = receiver();
     r.add_inform_user(&CRYPTO, &alice).unwrap();
     let (ack, got) = v3_inform(&mut r, &alice, SecurityLevel::AuthPriv, S(5));
@@ -271,7 +294,9 @@ fn v3_inform_discovers_our_engine_and_is_acknowledged() {
     let [n] = &got[..] else { panic!("{got:?}") };
     assert_eq!(n.kind, NotificationKind::Inform);
     assert_eq!(n.body, body());
-    let Security::Usm(u) = &n.security else { panic!() };
+    let Security::Usm(u) = &n.security else {
+        panic!()
+    };
     assert_eq!(u.user_name, b"alice");
     assert_eq!(u.engine_id, OUR_ENGINE);
     assert_eq!(u.level, SecurityLevel::AuthPriv);
@@ -279,24 +304,48 @@ fn v3_inform_discovers_our_engine_and_is_acknowledged() {
 
 #[test]
 fn v3_inform_refused_with_a_typed_report() {
-    let alice = user("alice", AuthProtocol::Md5, Some(PrivProtocol::Des), "alicepass1");
-    let wrong = user("alice", AuthProtocol::Md5, Some(PrivProtocol::Des), "wrongpass1");
+    let alice = user(
+        "alice",
+        AuthProtocol::Md5,
+        Some(PrivProtocol::Des),
+        "alicepass1",
+    );
+    let wrong = user(
+        "alice",
+        AuthProtocol::Md5,
+        Some(PrivProtocol::Des),
+        "wrongpass1",
+    );
     let mallory = user("mallory", AuthProtocol::Md5, None, "mallorypass");
     let mut r = receiver();
     r.add_inform_user(&CRYPTO, &alice).unwrap();
     let (res, got) = v3_inform(&mut r, &wrong, SecurityLevel::AuthPriv, S(5));
     assert!(got.is_empty());
     assert!(
-        matches!(res, Err(InformError::Usm(UsmError::ReportReceived { kind: crate::usm::ReportKind::Usm(UsmStat::WrongDigests) }))),
+        matches!(
+            res,
+            Err(InformError::Usm(UsmError::ReportReceived {
+                kind: crate::usm::ReportKind::Usm(UsmStat::WrongDigests)
+            }))
+        ),
         "{res:?}"
     );
     let (res, _) = v3_inform(&mut r, &mallory, SecurityLevel::AuthNoPriv, S(5));
     assert!(
-        matches!(res, Err(InformError::Usm(UsmError::ReportReceived { kind: crate::usm::ReportKind::Usm(UsmStat::UnknownUserNames) }))),
+        matches!(
+            res,
+            Err(InformError::Usm(UsmError::ReportReceived {
+                kind: crate::usm::ReportKind::Usm(UsmStat::UnknownUserNames)
+            }))
+        ),
         "{res:?}"
     );
     assert_eq!(r.stats().dropped(DropReason::Usm(UsmStat::WrongDigests)), 1);
-    assert_eq!(r.stats().dropped(DropReason::Usm(UsmStat::UnknownUserNames)), 1);
+    assert_eq!(
+        r.stats()
+            .dropped(DropReason::Usm(UsmStat::UnknownUserNames)),
+        1
+    );
     // The receiver still works.
     let (ack, _) = v3_inform(&mut r, &alice, SecurityLevel::AuthPriv, S(6));
     assert!(ack.is_ok());
@@ -306,14 +355,28 @@ fn v3_trap(sender: &mut LocalEngine, name: &[u8], level: SecurityLevel, now: Dur
     let mut wire = Vec::new();
     let b = body();
     sender
-        .encode_notification(&CRYPTO, now, name, level, 77, b"", &trap_pdu(5, &b), &mut wire)
+        .encode_notification(
+            &CRYPTO,
+            now,
+            name,
+            level,
+            77,
+            b"",
+            &trap_pdu(5, &b),
+            &mut wire,
+        )
         .unwrap();
     wire
 }
 
 #[test]
 fn v3_trap_users_are_bound_to_the_sender_engine() {
-    let bob = user("bob", AuthProtocol::Sha256, Some(PrivProtocol::Aes128), "bobpass123");
+    let bob = user(
+        "bob",
+        AuthProtocol::Sha256,
+        Some(PrivProtocol::Aes128),
+        "bobpass123",
+    );
     let mut sender = LocalEngine::new(&CRYPTO, SENDER_ENGINE, 9, S(0)).unwrap();
     sender.add_user(&CRYPTO, &bob).unwrap();
     let mut other = LocalEngine::new(&CRYPTO, b"\x80\x00\x1f\x88\x04other", 1, S(0)).unwrap();
@@ -326,7 +389,9 @@ fn v3_trap_users_are_bound_to_the_sender_engine() {
     let n = expect_notification(r.receive(&CRYPTO, S(0), source(), &wire, &mut reply));
     assert!(reply.is_empty(), "traps are never answered");
     assert_eq!(n.body, body());
-    let Security::Usm(u) = &n.security else { panic!() };
+    let Security::Usm(u) = &n.security else {
+        panic!()
+    };
     assert_eq!(u.engine_id, SENDER_ENGINE);
     assert_eq!(u.level, SecurityLevel::AuthPriv);
 
@@ -367,7 +432,10 @@ fn bad_input_is_counted_and_dropped() {
 
     expect_drop(rx(b"\x30\x03\x02\x01"), DropReason::Malformed);
     expect_drop(rx(&[0xff; 40]), DropReason::Malformed);
-    expect_drop(rx(&v2c(b"secret", trap_pdu(1, &body()))), DropReason::UnknownCommunity);
+    expect_drop(
+        rx(&v2c(b"secret", trap_pdu(1, &body()))),
+        DropReason::UnknownCommunity,
+    );
     expect_drop(
         rx(&v2c(b"public", Pdu::GetRequest(GenericPdu::new(1, vec![])))),
         DropReason::NotANotification,
@@ -378,16 +446,29 @@ fn bad_input_is_counted_and_dropped() {
         1,
         vec![
             VarBind::new(sys_uptime_0(), Value::Integer(5)),
-            VarBind::new(snmp_trap_oid_0(), Value::ObjectIdentifier(oid("1.3.6.1.6.3.1.1.5.1"))),
+            VarBind::new(
+                snmp_trap_oid_0(),
+                Value::ObjectIdentifier(oid("1.3.6.1.6.3.1.1.5.1")),
+            ),
         ],
     ));
     expect_drop(rx(&v2c(b"public", wrong_type)), DropReason::BadNotification);
     expect_drop(
-        rx(&v3_trap(&mut sender, b"bob", SecurityLevel::AuthNoPriv, S(0))),
+        rx(&v3_trap(
+            &mut sender,
+            b"bob",
+            SecurityLevel::AuthNoPriv,
+            S(0),
+        )),
         DropReason::Usm(UsmStat::WrongDigests),
     );
     expect_drop(
-        rx(&v3_trap(&mut sender, b"carol", SecurityLevel::AuthNoPriv, S(0))),
+        rx(&v3_trap(
+            &mut sender,
+            b"carol",
+            SecurityLevel::AuthNoPriv,
+            S(0),
+        )),
         DropReason::Usm(UsmStat::UnknownUserNames),
     );
     // A v3 message with garbage after a valid header start.
