@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -127,7 +128,7 @@ pub struct Acknowledged {
 enum Security {
     Community(Vec<u8>),
     Usm {
-        session: Session,
+        session: Box<Session>,
         context_name: Vec<u8>,
         msg_ids: Vec<u32>,
         next_msg_id: u32,
@@ -202,7 +203,7 @@ impl Inform {
         };
         let mut inform = Self {
             security: Security::Usm {
-                session,
+                session: Box::new(session),
                 context_name: context_name.to_vec(),
                 msg_ids: Vec::new(),
                 next_msg_id: first_msg_id & 0x7fff_ffff,
@@ -376,7 +377,7 @@ impl Inform {
     /// The SNMPv3 session, with what discovery learnt about the receiver.
     pub fn session(&self) -> Option<&Session> {
         match &self.security {
-            Security::Usm { session, .. } => Some(session),
+            Security::Usm { session, .. } => Some(&**session),
             Security::Community(_) => None,
         }
     }
@@ -384,7 +385,7 @@ impl Inform {
     /// The SNMPv3 session back, to reuse for the next Inform to the same receiver.
     pub fn into_session(self) -> Option<Session> {
         match self.security {
-            Security::Usm { session, .. } => Some(session),
+            Security::Usm { session, .. } => Some(*session),
             Security::Community(_) => None,
         }
     }
