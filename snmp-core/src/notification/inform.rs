@@ -49,7 +49,8 @@ use crate::options::DecodeOptions;
 use crate::pdu::{ErrorStatus, Pdu};
 use crate::usm::{self, KeyCache, Received, SecurityLevel, Session, UsmError};
 
-/// How many notInTimeWindow resynchronisations one Inform accepts before giving up.
+/// How many notInTimeWindow resynchronisations (or repeated discoveries) one Inform accepts
+/// before giving up.
 const MAX_RESYNCS: u32 = 2;
 
 /// Timeout and retries of a confirmed request, as net-snmp's `-t TIMEOUT -r RETRIES`: each
@@ -327,6 +328,17 @@ impl Inform {
                 let mut scratch = Vec::new();
                 match session.receive(provider, keys, now, bytes, &mut scratch) {
                     Ok(Received::Discovered) => {
+                        // Discovered again mid-Inform (another engine ID answered): a
+                        // restart, within the same budget as resynchronisations.
+                        if self.phase == Phase::Inform {
+                            *resyncs += 1;
+                            if *resyncs > MAX_RESYNCS {
+                                self.phase = Phase::Done;
+                                return Err(InformError::Usm(UsmError::ReportReceived {
+                                    kind: usm::ReportKind::Usm(usm::UsmStat::UnknownEngineIds),
+                                }));
+                            }
+                        }
                         self.phase = Phase::Inform;
                         self.sent = 0;
                         self.encode_v3(provider, now)?;

@@ -321,10 +321,14 @@ impl NotificationReceiver {
         reply: &mut Vec<u8>,
     ) -> Outcome {
         reply.clear();
-        let result = if is_v3(bytes) {
-            self.receive_v3(provider, now, source, bytes, reply)
-        } else {
-            self.receive_community(source, bytes, reply)
+        let result = match Message::decode_with(bytes, &self.opts) {
+            Ok((Message::V1(body), _)) => self.receive_community(Version::V1, body, source, reply),
+            Ok((Message::V2c(body), _)) => {
+                self.receive_community(Version::V2c, body, source, reply)
+            }
+            // USM processing decodes again from the exact bytes it authenticates.
+            Ok((Message::V3(_), _)) => self.receive_v3(provider, now, source, bytes, reply),
+            Err(e) => Err(e.into()),
         };
         match result {
             Ok(Some(n)) => {
@@ -347,17 +351,11 @@ impl NotificationReceiver {
 
     fn receive_community(
         &mut self,
+        version: Version,
+        body: CommunityMessage<'_>,
         source: SocketAddr,
-        bytes: &[u8],
         reply: &mut Vec<u8>,
     ) -> Result<Option<Notification>, ReceiveError> {
-        let (msg, _) = Message::decode_with(bytes, &self.opts)?;
-        let (version, body) = match msg {
-            Message::V1(b) => (Version::V1, b),
-            Message::V2c(b) => (Version::V2c, b),
-            // Unreachable after `is_v3`, but harmless: the v3 path would take it.
-            Message::V3(_) => return Err(ReceiveError::NotANotification(PduType::Report)),
-        };
         if !self.communities.is_empty() && !self.communities.contains(&*body.community) {
             return Err(ReceiveError::UnknownCommunity);
         }
@@ -475,17 +473,6 @@ impl NotificationReceiver {
         }
         Ok(Some(n))
     }
-}
-
-/// Whether the message's version field says 3 (`30 L 02 01 03` with a short or long
-/// SEQUENCE length); anything else goes to the community path, whose decoder reports it.
-fn is_v3(bytes: &[u8]) -> bool {
-    let rest = match bytes {
-        [0x30, len, rest @ ..] if *len < 0x80 => rest,
-        [0x30, len, rest @ ..] => rest.get(usize::from(*len & 0x7f)..).unwrap_or_default(),
-        _ => return false,
-    };
-    matches!(rest, [0x02, 0x01, 0x03, ..])
 }
 
 /// The Response to an Inform (RFC 3416 section 4.2.7): same request-id and varbinds.

@@ -32,7 +32,7 @@ use crate::crypto::{CryptoProvider, RustCrypto};
 use crate::message::{CommunityMessage, Message};
 use crate::pdu::VarBind;
 use crate::usm::{
-    AlgorithmPolicy, KeyCache, LocalEngine, SecurityLevel, Session, UsmError, UsmUser,
+    AlgorithmPolicy, EngineTime, KeyCache, LocalEngine, SecurityLevel, Session, UsmError, UsmUser,
 };
 
 /// The largest datagram read (the largest UDP payload).
@@ -56,8 +56,8 @@ pub enum SendError {
     NoEngine,
 }
 
-/// A ready-to-run OS-independent ID source: request-ids and msgIDs count up from a random
-/// start (RFC 3412 section 6.2: msgID values should be unpredictable).
+/// Request-ids and msgIDs: they count up from a random start (the crypto provider's
+/// randomness), so that they differ between runs and senders.
 #[derive(Debug)]
 struct Ids(u32);
 
@@ -302,6 +302,30 @@ impl NotificationSender {
             self.sessions.insert(key, session);
         }
         result
+    }
+
+    /// Skips discovery for Informs to `target` as `user` at `level`: the receiver's engine ID
+    /// is known (net-snmp's `snmpinform -e`). Its boots and time are learnt from the
+    /// receiver's notInTimeWindow Report to the first Inform.
+    pub fn set_receiver_engine(
+        &mut self,
+        target: SocketAddr,
+        user: &UsmUser,
+        level: SecurityLevel,
+        engine_id: &[u8],
+    ) -> Result<(), UsmError> {
+        let mut session = Session::new(&*self.provider, user.clone(), level, AlgorithmPolicy::Any)?;
+        let now = self.now();
+        session.set_engine(
+            &*self.provider,
+            &mut self.keys,
+            engine_id,
+            EngineTime::default(),
+            now,
+        )?;
+        self.sessions
+            .insert((target, user.name().to_vec()), session);
+        Ok(())
     }
 
     /// Moves datagrams and time between the socket and `inform` until it completes.
