@@ -38,7 +38,8 @@ use crate::options::DecodeOptions;
 use crate::pdu::{GenericPdu, Pdu, PduType, VarBind};
 use crate::usm::timeliness::{EngineTime, RemoteClock};
 use crate::usm::{
-    self, LocalEngine, LocalizedUser, SecurityLevel, UsmError, UsmStat, UsmUser, check_level,
+    self, Incoming, LocalEngine, LocalizedUser, SecurityLevel, UsmError, UsmStat, UsmUser,
+    check_level,
 };
 use crate::value::Value;
 
@@ -419,13 +420,7 @@ impl NotificationReceiver {
             // An Inform's authoritative engine is the receiver: this one is not for us.
             return Err(ReceiveError::NotANotification(scoped.pdu.pdu_type()));
         }
-        let security = Security::Usm(UsmSecurity {
-            user_name: incoming.security.user_name.to_vec(),
-            level: incoming.level,
-            engine_id: incoming.security.engine_id.to_vec(),
-            context_engine_id: scoped.context_engine_id.to_vec(),
-            context_name: scoped.context_name.to_vec(),
-        });
+        let security = usm_security(&incoming);
         Ok(Some(notification(
             Version::V3,
             security,
@@ -458,13 +453,7 @@ impl NotificationReceiver {
             }
         };
         let scoped = &incoming.scoped_pdu;
-        let security = Security::Usm(UsmSecurity {
-            user_name: ctx.user_name.clone(),
-            level: ctx.level,
-            engine_id: incoming.security.engine_id.to_vec(),
-            context_engine_id: scoped.context_engine_id.to_vec(),
-            context_name: scoped.context_name.to_vec(),
-        });
+        let security = usm_security(&incoming);
         let n = notification(Version::V3, security, source, &scoped.pdu)?;
         if let Pdu::InformRequest(p) = &scoped.pdu {
             self.engine
@@ -473,6 +462,17 @@ impl NotificationReceiver {
         }
         Ok(Some(n))
     }
+}
+
+/// Who sent an SNMPv3 notification that USM accepted.
+fn usm_security(incoming: &Incoming<'_>) -> Security {
+    Security::Usm(UsmSecurity {
+        user_name: incoming.security.user_name.to_vec(),
+        level: incoming.level,
+        engine_id: incoming.security.engine_id.to_vec(),
+        context_engine_id: incoming.scoped_pdu.context_engine_id.to_vec(),
+        context_name: incoming.scoped_pdu.context_name.to_vec(),
+    })
 }
 
 /// The Response to an Inform (RFC 3416 section 4.2.7): same request-id and varbinds.
