@@ -490,3 +490,98 @@ fn bad_input_is_counted_and_dropped() {
         assert_eq!(fresh.dropped(*reason), 1, "{reason}");
     }
 }
+
+mod properties {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Password-to-key once for all cases.
+    static BOB: LazyLock<UsmUser> = LazyLock::new(|| {
+        user(
+            "bob",
+            AuthProtocol::Sha256,
+            Some(PrivProtocol::Aes128),
+            "bobpass123",
+        )
+    });
+    static VALID: LazyLock<Vec<Vec<u8>>> = LazyLock::new(valid_messages);
+
+    /// Valid notifications of every kind the receiver takes, as wire bytes.
+    fn valid_messages() -> Vec<Vec<u8>> {
+        let mut sender = LocalEngine::new(&CRYPTO, SENDER_ENGINE, 2, S(0)).unwrap();
+        sender.add_user(&CRYPTO, &BOB).unwrap();
+        let trap = V1Trap {
+            enterprise: oid("1.3.6.1.4.1.99999"),
+            agent_addr: [10, 0, 0, 1],
+            generic_trap: crate::GenericTrap::LinkUp,
+            specific_trap: 0,
+        };
+        let mut v1 = Vec::new();
+        Message::V1(CommunityMessage {
+            community: b"public"[..].into(),
+            pdu: v1_trap_pdu(&trap, 5, body().varbinds.clone()),
+        })
+        .encode(&mut v1);
+        vec![
+            v1,
+            v2c(b"public", trap_pdu(1, &body())),
+            v2c(b"public", inform_pdu(2, &body())),
+            v3_trap(&mut sender, b"bob", SecurityLevel::AuthPriv, S(0)),
+            v3_trap(&mut sender, b"bob", SecurityLevel::AuthNoPriv, S(0)),
+        ]
+    }
+
+    fn receiver_with_users() -> NotificationReceiver {
+        let mut r = receiver();
+        r.add_trap_user(&CRYPTO, &BOB, SENDER_ENGINE).unwrap();
+        r.add_inform_user(&CRYPTO, &BOB).unwrap();
+        r
+    }
+
+    /// Every datagram is counted exactly once: as a notification, a discovery or a drop.
+    fn check_counted(r: &NotificationReceiver, datagrams: u64) {
+        let s = r.stats();
+        assert_eq!(
+            s.traps() + s.informs() + s.discoveries() + s.total_dropped(),
+            datagrams
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_are_dropped_never_fatal(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut r = receiver_with_users();
+            let mut reply = Vec::new();
+            let outcome = r.receive(&CRYPTO, S(0), source(), &data, &mut reply);
+            prop_assert!(!matches!(outcome, Outcome::Notification(_)) || data.len() > 20);
+            check_counted(&r, 1);
+        }
+
+        #[test]
+        fn mutated_notifications_never_panic(
+            which in 0usize..5,
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        ) {
+            let mut msg = VALID[which].clone();
+            for (at, byte) in edits {
+                let i = at.index(msg.len());
+                msg[i] = byte;
+            }
+            let mut r = receiver_with_users();
+            let mut reply = Vec::new();
+            r.receive(&CRYPTO, S(0), source(), &msg, &mut reply);
+            check_counted(&r, 1);
+            // The receiver still takes every valid message afterwards.
+            for (k, m) in VALID.iter().enumerate() {
+                let outcome = r.receive(&CRYPTO, S(0), source(), m, &mut reply);
+                prop_assert!(matches!(outcome, Outcome::Notification(_)), "{k}: {outcome:?}");
+            }
+            check_counted(&r, 6);
+        }
+    }
+}
