@@ -10,6 +10,7 @@
 //! | [`text`] | the human-readable rendering |
 //! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
 //! | [`hex`] | lenient hex parsing and lowercase hex output |
+//! | [`notify`] | `fleetwire trap / inform / listen`: SNMP notifications with net-snmp's conventions |
 //! | [`upload`] | `fleetwire upload enqueue / flush / status`: a durable spool uploaded over HTTPS with [`fleetwire_transport`] |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
@@ -34,6 +35,7 @@
 pub mod decode;
 pub mod hex;
 pub mod json;
+pub mod notify;
 pub mod pcap;
 pub mod sample;
 pub mod text;
