@@ -10,6 +10,7 @@
 //! | [`text`] | the human-readable rendering |
 //! | [`pcap`] | capture reader (pcap + pcapng, link layer to UDP) and a pcap writer |
 //! | [`hex`] | lenient hex parsing and lowercase hex output |
+//! | [`notify`] | `fleetwire trap / inform / listen`: SNMP notifications with net-snmp's conventions |
 //! | [`upload`] | `fleetwire upload enqueue / flush / status`: a durable spool uploaded over HTTPS with [`fleetwire_transport`] |
 //! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
 //! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
@@ -38,6 +39,7 @@
 pub mod decode;
 pub mod hex;
 pub mod json;
+pub mod notify;
 pub mod pcap;
 pub mod query;
 pub mod sample;

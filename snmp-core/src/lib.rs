@@ -45,12 +45,18 @@
 //! - `rasn`: conversions to and from [rasn-snmp](https://docs.rs/rasn-snmp) 0.30 message types.
 //! - `fips`: `crypto::AwsLcFips`, a USM crypto provider on the aws-lc-rs FIPS 140-3 module
 //!   (building it needs `cmake` and `golang-go`).
-//! - `tokio`: `client`, the async manager over UDP (IPv4 and IPv6) around the sans-IO
-//!   [`manager`].
+//! - `tokio`: the UDP shells (IPv4 and IPv6) around the sans-IO code: `client`, the async
+//!   manager around [`manager`]; `notification::NotificationSender` and
+//!   `notification::NotificationListener`; `responder::server`, the command responder's
+//!   UDP server.
 //!
 //! ## SNMPv3 security
 //! [`usm`] implements the User-based Security Model (RFC 3414, RFC 3826, RFC 7860) sans-IO,
 //! over the [`crypto`] provider interface; see the [manual](crate::manual::usm).
+//!
+//! ## Notifications
+//! [`notification`] builds, sends and receives SNMPv1/v2c Traps, SNMPv2c/v3 Informs and
+//! SNMPv3 Traps (RFC 3413, RFC 3416), sans-IO, with a tokio shell behind the `tokio` feature.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -66,6 +72,7 @@ pub mod crypto;
 mod error;
 pub mod manager;
 mod message;
+pub mod notification;
 mod oid;
 mod options;
 mod pdu;

@@ -353,6 +353,9 @@ pub struct RequestContext {
     pub user_name: Vec<u8>,
     /// The level the request was protected with (the response uses it too).
     pub level: SecurityLevel,
+    /// The request's contextEngineID (the response carries it back: RFC 3412 section 7.1
+    /// step 3; net-snmp's managers and Inform senders check it).
+    pub context_engine_id: Vec<u8>,
     /// The request's contextName.
     pub context_name: Vec<u8>,
     /// The request's request-id.
@@ -594,6 +597,7 @@ impl LocalEngine {
                     max_size: header.max_size,
                     user_name,
                     level,
+                    context_engine_id: incoming.scoped_pdu.context_engine_id.to_vec(),
                     context_name: incoming.scoped_pdu.context_name.to_vec(),
                     request_id: incoming.scoped_pdu.pdu.request_id(),
                 };
@@ -606,7 +610,8 @@ impl LocalEngine {
         }
     }
 
-    /// Encodes the response to an accepted request at the request's level.
+    /// Encodes the response to an accepted request at the request's level, in the request's
+    /// context (contextEngineID and contextName).
     pub fn encode_response(
         &mut self,
         provider: &dyn CryptoProvider,
@@ -621,7 +626,7 @@ impl LocalEngine {
             .get(&ctx.user_name)
             .ok_or(UsmError::UnknownUserName)?;
         let mut data = Vec::with_capacity(256);
-        encode_scoped(&self.engine_id, &ctx.context_name, pdu, &mut data);
+        encode_scoped(&ctx.context_engine_id, &ctx.context_name, pdu, &mut data);
         let out = Outgoing {
             msg_id: ctx.msg_id,
             max_size: self.max_size,
