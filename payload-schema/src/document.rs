@@ -159,7 +159,8 @@ pub enum Document {
 pub struct Parsed {
     /// The document.
     pub document: Document,
-    /// Paths of ignored elements and attributes (`device.status.newThing`), in document order.
+    /// Paths of ignored elements and attributes (`device.consumable.0.newThing`, `@newAttribute`),
+    /// in document order.
     pub unknown: Vec<String>,
 }
 
