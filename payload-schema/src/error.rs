@@ -232,6 +232,15 @@ pub enum PackageError {
         /// Its declared size.
         declared: u64,
     },
+    /// An entry could not be inflated (corrupt data, a CRC mismatch, more data than declared).
+    #[error("entry {entry:?}: inflating failed: {source}")]
+    Inflate {
+        /// The entry.
+        entry: String,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A name that is not a plain relative file name (absolute, `..`, a directory, odd characters).
     #[error("entry name {0:?} is not allowed")]
     EntryName(String),

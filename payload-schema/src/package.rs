@@ -418,7 +418,11 @@ impl<R: Read + Seek> PackageReader<R> {
         // The central directory passed the limits, so `declared` is bounded by max_total_size.
         let mut out = Vec::with_capacity(usize::try_from(declared.min(1 << 24)).unwrap_or(0));
         file.take(declared.saturating_add(1))
-            .read_to_end(&mut out)?;
+            .read_to_end(&mut out)
+            .map_err(|source| PackageError::Inflate {
+                entry: name.to_owned(),
+                source,
+            })?;
         if out.len() as u64 > declared {
             return Err(PackageError::SizeMismatch {
                 entry: name.to_owned(),
@@ -481,7 +485,12 @@ impl<R: Read + Seek> PackageReader<R> {
                 hasher: sha2::Sha256::new(),
                 size: 0,
             };
-            io::copy(&mut file.take(declared.saturating_add(1)), &mut hashing)?;
+            io::copy(&mut file.take(declared.saturating_add(1)), &mut hashing).map_err(
+                |source| PackageError::Inflate {
+                    entry: name.to_owned(),
+                    source,
+                },
+            )?;
             if hashing.size > declared {
                 return Err(PackageError::SizeMismatch {
                     entry: name.to_owned(),

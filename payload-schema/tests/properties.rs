@@ -1,6 +1,11 @@
 //! Property tests over arbitrary payloads of every kind (feature `arbitrary`): XML -> types ->
 //! XML is the identity, and what we write validates against the shipped XSDs with xmllint.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -68,7 +73,9 @@ fn arbitrary_documents_validate_with_xmllint() {
             break;
         }
         let bytes = strategy.new_tree(&mut runner).unwrap().current();
-        let Some(doc) = document(&bytes) else { continue };
+        let Some(doc) = document(&bytes) else {
+            continue;
+        };
         let path = dir.path().join(format!("{written}.xml"));
         let xml = doc.to_xml().unwrap();
         total_len += xml.len();
@@ -77,7 +84,11 @@ fn arbitrary_documents_validate_with_xmllint() {
         written += 1;
     }
     assert_eq!(written, 300, "too few arbitrary documents keep the rules");
-    assert!(total_len / written > 400, "documents are trivial: {} bytes average", total_len / written);
+    assert!(
+        total_len / written > 400,
+        "documents are trivial: {} bytes average",
+        total_len / written
+    );
     assert!(files.len() >= 8, "only {} kinds generated", files.len());
     for (kind, paths) in files {
         let schema = xsd::write_all(dir.path(), kind).unwrap();
@@ -91,7 +102,10 @@ fn arbitrary_documents_validate_with_xmllint() {
         assert!(
             out.status.success(),
             "{kind}: {}",
-            String::from_utf8_lossy(&out.stderr).chars().take(4000).collect::<String>()
+            String::from_utf8_lossy(&out.stderr)
+                .chars()
+                .take(4000)
+                .collect::<String>()
         );
     }
 }
