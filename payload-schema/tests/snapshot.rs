@@ -1,6 +1,11 @@
 //! The collector's snapshot: exactly the `fleetwire collect --json` keys, and its conversion
 //! into a device record.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use fleetwire_payload::snapshot::*;
 use fleetwire_payload::*;
@@ -20,12 +25,15 @@ fn sample() -> Snapshot {
         },
         network: SnapshotNetwork {
             mac_addresses: vec!["9C:93:4E:01:02:03".parse().unwrap()],
-            ipv4: vec![SnapshotIpv4 { address: "10.0.0.7".parse().unwrap(), netmask: None }],
+            ipv4: vec![SnapshotIpv4 {
+                address: "10.0.0.7".parse().unwrap(),
+                netmask: None,
+            }],
         },
         status: SnapshotStatus {
             device_status: Some(DeviceStatus::Warning),
             printer_status: Some(PrinterStatus::Idle),
-            detected_errors: DetectedError::from_bits(&[0x04]) // bit 5,
+            detected_errors: DetectedError::from_bits(&[0x04]), // bit 5
             alerts: vec![SnapshotAlert {
                 index: 3,
                 severity: AlertSeverity::Warning,
@@ -36,9 +44,21 @@ fn sample() -> Snapshot {
             }],
         },
         counters: SnapshotCounters {
-            marker_life: vec![MarkerLife { marker: 1, unit: CounterUnit::Impressions, value: 123_456 }],
-            pwg: vec![NamedCounter { name: "TotalImpressions".into(), unit: None, value: 5 }],
-            vendor: vec![NamedCounter { name: "Black Printed Impressions".into(), unit: Some("impressions".into()), value: u64::MAX }],
+            marker_life: vec![MarkerLife {
+                marker: 1,
+                unit: CounterUnit::Impressions,
+                value: 123_456,
+            }],
+            pwg: vec![NamedCounter {
+                name: "TotalImpressions".into(),
+                unit: None,
+                value: 5,
+            }],
+            vendor: vec![NamedCounter {
+                name: "Black Printed Impressions".into(),
+                unit: Some("impressions".into()),
+                value: u64::MAX,
+            }],
         },
         supplies: vec![
             SnapshotSupply {
@@ -72,19 +92,45 @@ fn keys(v: &Value) -> Vec<&str> {
 #[test]
 fn json_has_exactly_the_documented_keys() {
     let v = serde_json::to_value(sample()).unwrap();
-    assert_eq!(keys(&v), ["counters", "identity", "network", "status", "supplies"]);
+    assert_eq!(
+        keys(&v),
+        ["counters", "identity", "network", "status", "supplies"]
+    );
     assert_eq!(
         keys(&v["identity"]),
-        ["model", "serial_number", "sys_contact", "sys_descr", "sys_location", "sys_name", "sys_object_id", "vendor"]
+        [
+            "model",
+            "serial_number",
+            "sys_contact",
+            "sys_descr",
+            "sys_location",
+            "sys_name",
+            "sys_object_id",
+            "vendor"
+        ]
     );
     assert_eq!(keys(&v["network"]), ["ipv4", "mac_addresses"]);
     assert_eq!(v["network"]["mac_addresses"], json!(["9c:93:4e:01:02:03"]));
-    assert_eq!(v["network"]["ipv4"], json!([{"address": "10.0.0.7", "netmask": null}]));
-    assert_eq!(keys(&v["status"]), ["alerts", "detected_errors", "device_status", "printer_status"]);
+    assert_eq!(
+        v["network"]["ipv4"],
+        json!([{"address": "10.0.0.7", "netmask": null}])
+    );
+    assert_eq!(
+        keys(&v["status"]),
+        [
+            "alerts",
+            "detected_errors",
+            "device_status",
+            "printer_status"
+        ]
+    );
     assert_eq!(v["status"]["detected_errors"], json!(["jammed"]));
     assert_eq!(v["status"]["device_status"], json!("warning"));
     assert_eq!(keys(&v["counters"]), ["marker_life", "pwg", "vendor"]);
-    assert_eq!(v["counters"]["marker_life"], json!([{"marker": 1, "unit": "impressions", "value": 123_456}]));
+    assert_eq!(
+        v["counters"]["marker_life"],
+        json!([{"marker": 1, "unit": "impressions", "value": 123_456}])
+    );
     assert_eq!(v["counters"]["vendor"][0]["value"], json!(u64::MAX));
     assert_eq!(
         v["supplies"],
@@ -115,7 +161,10 @@ fn inconsistent_levels_are_refused() {
 #[test]
 fn snapshot_becomes_a_device_record() {
     let d = sample().to_device_record();
-    assert_eq!(d.identity.description.as_ref().unwrap().as_str(), "Xerox VersaLink C405");
+    assert_eq!(
+        d.identity.description.as_ref().unwrap().as_str(),
+        "Xerox VersaLink C405"
+    );
     assert_eq!(d.identity.location, None, "empty strings are dropped");
     assert_eq!(d.network.dns_name.as_ref().unwrap().as_str(), "prn-7");
     assert_eq!(d.status.detected_error, [DetectedError::Jammed]);
