@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
 
@@ -24,6 +25,9 @@ enum Command {
     /// Queue payloads in a durable spool and upload them over HTTPS.
     #[command(subcommand)]
     Upload(UploadCommand),
+    /// Build, inspect and validate payload packages (typed XML + zip).
+    #[command(subcommand)]
+    Payload(PayloadCommand),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +36,24 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => run_decode(&args),
         Command::Upload(command) => run_upload(&command),
+        Command::Payload(command) => run_payload(&command),
+    }
+}
+
+fn run_payload(command: &PayloadCommand) -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = payload::run(command, &mut out, &mut err);
+    let flushed = out.flush().map_err(PayloadError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 
