@@ -251,15 +251,15 @@ impl Document {
             Self::Agent(p) => p.rules(&mut out),
             Self::ActionRequest(p) => p.rules(&mut out),
             Self::ActionResult(p) => {
-                if let crate::records::Outcome::Succeeded(s) = &p.outcome {
-                    if let Some(d) = &s.device {
-                        crate::policy::device_rules(
-                            "succeeded/device",
-                            crate::SecurityMode::Normal,
-                            d,
-                            &mut out,
-                        );
-                    }
+                if let crate::records::Outcome::Succeeded(s) = &p.outcome
+                    && let Some(d) = &s.device
+                {
+                    crate::policy::device_rules(
+                        "succeeded/device",
+                        crate::SecurityMode::Normal,
+                        d,
+                        &mut out,
+                    );
                 }
             }
             Self::Transactions(p) => p.rules(&mut out),

@@ -126,18 +126,18 @@ pub fn sample_device(i: u32) -> DeviceRecord {
             feature: vec![text("scan"), text("fax")],
         },
         status: Status {
-            device_status: Some(if i % 10 == 0 {
+            device_status: Some(if i.is_multiple_of(10) {
                 DeviceStatus::Warning
             } else {
                 DeviceStatus::Running
             }),
             printer_status: Some(PrinterStatus::Idle),
-            detected_error: if i % 10 == 0 {
+            detected_error: if i.is_multiple_of(10) {
                 vec![DetectedError::LowToner]
             } else {
                 vec![]
             },
-            alert: if i % 10 == 0 {
+            alert: if i.is_multiple_of(10) {
                 vec![Alert {
                     index: 1,
                     severity: AlertSeverity::Warning,
@@ -462,7 +462,7 @@ pub fn sample_documents() -> Vec<Document> {
         Outcome::Succeeded(Succeeded {
             message: None,
             check: vec![],
-            device: Some(sample_device(10)),
+            device: Some(Box::new(sample_device(10))),
         }),
     ))));
     docs.push(Document::ActionResult(Box::new(result(

@@ -673,9 +673,9 @@ impl DetectedError {
     ///
     /// ```
     /// use fleetwire_payload::DetectedError;
-    /// // 0x44: noPaper (bit 1) and offline (bit 6).
+    /// // 0x42: noPaper (bit 1) and offline (bit 6).
     /// assert_eq!(
-    ///     DetectedError::from_bits(&[0x44]),
+    ///     DetectedError::from_bits(&[0x42]),
     ///     vec![DetectedError::NoPaper, DetectedError::Offline]
     /// );
     /// assert_eq!(DetectedError::OverduePreventMaint.name(), "overduePreventMaint");

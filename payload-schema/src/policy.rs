@@ -24,6 +24,7 @@ crate::mib::named_enum! {
     }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from `named_enum!`
 impl Default for SecurityMode {
     fn default() -> Self {
         Self::Normal

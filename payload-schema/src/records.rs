@@ -239,7 +239,7 @@ pub struct Succeeded {
     pub check: Vec<Check>,
     /// The device's fresh record (get status, start managing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device: Option<DeviceRecord>,
+    pub device: Option<Box<DeviceRecord>>,
 }
 
 /// Why an action failed or was refused.
@@ -334,14 +334,14 @@ impl TransactionBatch {
             });
         }
         let seqs: Vec<u64> = self.record.iter().map(|r| r.sequence).collect();
-        if let Some(w) = seqs.windows(2).find(|w| w.first() >= w.get(1)) {
-            if let (Some(&previous), Some(&sequence)) = (w.first(), w.get(1)) {
-                out.push(RuleViolation::SequenceOrder {
-                    path: "transactionBatch/record".into(),
-                    previous,
-                    sequence,
-                });
-            }
+        if let Some(w) = seqs.windows(2).find(|w| w.first() >= w.get(1))
+            && let (Some(&previous), Some(&sequence)) = (w.first(), w.get(1))
+        {
+            out.push(RuleViolation::SequenceOrder {
+                path: "transactionBatch/record".into(),
+                previous,
+                sequence,
+            });
         }
     }
 }
