@@ -609,3 +609,57 @@ pub fn fuzz_zip_read(data: &[u8]) {
         let _ = reader.read_document(&name);
     }
 }
+
+/// Seeds for the `payload_xml` fuzz target: every sample document, plus variants that reach
+/// the tolerant and the refusing paths (unknown elements, a newer minor version, a wrong
+/// namespace, a DTD, deep nesting, broken values).
+pub fn xml_seeds() -> Result<Vec<Vec<u8>>, WriteError> {
+    let mut seeds = Vec::new();
+    let docs = sample_documents();
+    for doc in &docs {
+        seeds.push(doc.to_xml()?.into_bytes());
+    }
+    if let Some(office) = docs.first() {
+        let xml = office.to_xml()?;
+        let variants = [
+            xml.replacen("<consumable>", "<consumable><chip>v2</chip>", 1),
+            xml.replace("schemaVersion=\"1.0\"", "schemaVersion=\"1.9\""),
+            xml.replace("schemaVersion=\"1.0\"", "schemaVersion=\"2.0\""),
+            xml.replace(crate::NAMESPACE, "urn:other"),
+            xml.replace("<level>some-remaining</level>", "<level>-3</level>"),
+            xml.replace("<mac>", "<mac>zz"),
+            xml.replace("2027-01-15T08:00:00Z", "2027-02-30T08:00:00Z"),
+            xml.replacen("<device>", "<!DOCTYPE x><device>", 1),
+            format!("{}{}", "<a>".repeat(70), "</a>".repeat(70)),
+        ];
+        seeds.extend(variants.into_iter().map(String::into_bytes));
+    }
+    Ok(seeds)
+}
+
+/// Seeds for the `zip_read` fuzz target: the sample package, a one-entry package, a zip bomb,
+/// a package without a manifest, and a truncated package.
+pub fn zip_seeds() -> Result<Vec<Vec<u8>>, PackageError> {
+    use std::io::Write as _;
+    let full = sample_package()?;
+    let docs = sample_documents();
+    let mut small = PackageWriter::new(Cursor::new(Vec::new()), sample_time());
+    if let Some(doc) = docs.iter().find(|d| d.kind() == PayloadKind::Registration) {
+        small.add_document("registration.xml", doc)?;
+    }
+    let small = small.finish()?.0.into_inner();
+    let raw = |entries: &[(&str, &[u8])]| -> Result<Vec<u8>, PackageError> {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            z.start_file(*name, options)?;
+            z.write_all(data)?;
+        }
+        Ok(z.finish()?.into_inner())
+    };
+    let bomb = raw(&[("bomb.xml", &vec![0u8; 4 << 20]), ("manifest.xml", b"<manifest/>")])?;
+    let no_manifest = raw(&[("a.xml", b"<a/>")])?;
+    let truncated = full.get(..full.len() / 2).unwrap_or_default().to_vec();
+    Ok(vec![full, small, bomb, no_manifest, truncated])
+}
