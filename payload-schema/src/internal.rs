@@ -658,7 +658,10 @@ pub fn zip_seeds() -> Result<Vec<Vec<u8>>, PackageError> {
         }
         Ok(z.finish()?.into_inner())
     };
-    let bomb = raw(&[("bomb.xml", &vec![0u8; 4 << 20]), ("manifest.xml", b"<manifest/>")])?;
+    let bomb = raw(&[
+        ("bomb.xml", &vec![0u8; 4 << 20]),
+        ("manifest.xml", b"<manifest/>"),
+    ])?;
     let no_manifest = raw(&[("a.xml", b"<a/>")])?;
     let truncated = full.get(..full.len() / 2).unwrap_or_default().to_vec();
     Ok(vec![full, small, bomb, no_manifest, truncated])

@@ -100,3 +100,8 @@ pub use validate::{ValidationReport, validate};
 
 /// The XML namespace of every payload (version 1 of the family; minor versions keep it).
 pub const NAMESPACE: &str = "urn:fleetwire:payload:1";
+
+/// The README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use fleetwire_payload::internal;
 
 fn dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
 }
 
 fn check_seeds(target: &str, seeds: &[Vec<u8>]) {
@@ -20,7 +22,11 @@ fn check_seeds(target: &str, seeds: &[Vec<u8>]) {
             std::fs::write(&path, seed).unwrap();
         }
         let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(committed == *seed, "{} is stale: rerun with FLEETWIRE_WRITE_CORPUS=1", path.display());
+        assert!(
+            committed == *seed,
+            "{} is stale: rerun with FLEETWIRE_WRITE_CORPUS=1",
+            path.display()
+        );
     }
 }
 
@@ -31,7 +37,11 @@ fn replay(target: &str, check: fn(&[u8]), min: usize) {
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    assert!(files.len() >= min, "{target}: corpus has only {} inputs", files.len());
+    assert!(
+        files.len() >= min,
+        "{target}: corpus has only {} inputs",
+        files.len()
+    );
     for path in files {
         let data = std::fs::read(&path).unwrap();
         let result = std::panic::catch_unwind(|| check(&data));
