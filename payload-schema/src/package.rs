@@ -364,17 +364,7 @@ impl<R: Read + Seek> PackageReader<R> {
         if !names.contains(MANIFEST_NAME) {
             return Err(PackageError::MissingManifest);
         }
-        let mut reader = Self {
-            archive,
-            manifest: Manifest {
-                namespace: Namespace,
-                schema_version: SchemaVersion::CURRENT,
-                created: Timestamp::now(),
-                entry: Vec::new(),
-            },
-            limits,
-        };
-        let bytes = reader.inflate(MANIFEST_NAME)?;
+        let bytes = inflate(&mut archive, MANIFEST_NAME)?;
         let parsed = Document::from_xml(&bytes).map_err(PackageError::Manifest)?;
         let Document::Manifest(manifest) = parsed.document else {
             return Err(PackageError::Manifest(crate::ReadError::UnknownRoot {
@@ -397,8 +387,11 @@ impl<R: Read + Seek> PackageReader<R> {
         {
             return Err(PackageError::UnlistedEntry(extra.clone()));
         }
-        reader.manifest = *manifest;
-        Ok(reader)
+        Ok(Self {
+            archive,
+            manifest: *manifest,
+            limits,
+        })
     }
 
     /// The manifest.
@@ -409,27 +402,6 @@ impl<R: Read + Seek> PackageReader<R> {
     /// The limits in force.
     pub fn limits(&self) -> Limits {
         self.limits
-    }
-
-    /// Inflates one entry, never past its declared size.
-    fn inflate(&mut self, name: &str) -> Result<Vec<u8>, PackageError> {
-        let file = self.archive.by_name(name)?;
-        let declared = file.size();
-        // The central directory passed the limits, so `declared` is bounded by max_total_size.
-        let mut out = Vec::with_capacity(usize::try_from(declared.min(1 << 24)).unwrap_or(0));
-        file.take(declared.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(|source| PackageError::Inflate {
-                entry: name.to_owned(),
-                source,
-            })?;
-        if out.len() as u64 > declared {
-            return Err(PackageError::SizeMismatch {
-                entry: name.to_owned(),
-                declared,
-            });
-        }
-        Ok(out)
     }
 
     /// The bytes of a listed entry, checked against the manifest's size and SHA-256.
@@ -443,7 +415,7 @@ impl<R: Read + Seek> PackageReader<R> {
         else {
             return Err(PackageError::MissingEntry(name.to_owned()));
         };
-        let bytes = self.inflate(name)?;
+        let bytes = inflate(&mut self.archive, name)?;
         if bytes.len() as u64 != entry.size {
             return Err(PackageError::ManifestSize {
                 entry: name.to_owned(),
@@ -519,6 +491,30 @@ impl<R: Read + Seek> PackageReader<R> {
         }
         Ok(out)
     }
+}
+
+/// Inflates one entry, never past its declared size (the central directory passed the limits,
+/// so the declared size is bounded by `max_total_size`).
+fn inflate<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    name: &str,
+) -> Result<Vec<u8>, PackageError> {
+    let file = archive.by_name(name)?;
+    let declared = file.size();
+    let mut out = Vec::with_capacity(usize::try_from(declared.min(1 << 24)).unwrap_or(0));
+    file.take(declared.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|source| PackageError::Inflate {
+            entry: name.to_owned(),
+            source,
+        })?;
+    if out.len() as u64 > declared {
+        return Err(PackageError::SizeMismatch {
+            entry: name.to_owned(),
+            declared,
+        });
+    }
+    Ok(out)
 }
 
 struct HashSink {
