@@ -460,12 +460,7 @@ pub fn validate_files(
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
         let docs: Vec<(String, Vec<u8>)> = if is_zip {
             let mut reader = open_package(path, Limits::default())?;
-            let names: Vec<String> = reader
-                .manifest()
-                .entry
-                .iter()
-                .map(|e| e.name.to_string())
-                .collect();
+            let names = reader.entry_names();
             let mut docs = Vec::new();
             for name in names {
                 let bytes = reader

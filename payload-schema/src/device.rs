@@ -410,6 +410,35 @@ pub struct Consumable {
     pub lifetime_count: Option<u64>,
 }
 
+impl Consumable {
+    /// A supply with the Printer-MIB columns set and the optional details absent.
+    pub fn new(
+        index: u32,
+        name: Text,
+        supply_type: SupplyType,
+        class: SupplyClass,
+        unit: SupplyUnit,
+        max_capacity: Capacity,
+        level: SupplyLevel,
+    ) -> Self {
+        Self {
+            index,
+            name,
+            supply_type,
+            class,
+            unit,
+            max_capacity,
+            level,
+            colorant: None,
+            manufacturer: None,
+            model: None,
+            serial_number: None,
+            status: None,
+            lifetime_count: None,
+        }
+    }
+}
+
 /// Detailed machine usage.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

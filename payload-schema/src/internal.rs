@@ -47,21 +47,15 @@ pub fn sample_device(i: u32) -> DeviceRecord {
             lifetime_count: Some(u64::from(i) * 13 + u64::from(index)),
         })
         .collect();
-    consumable.push(Consumable {
-        index: 5,
-        name: text("Waste Toner Container"),
-        supply_type: SupplyType::WasteToner,
-        class: SupplyClass::Filled,
-        unit: SupplyUnit::Percent,
-        max_capacity: Capacity::Other,
-        level: SupplyLevel::SomeRemaining,
-        colorant: None,
-        manufacturer: None,
-        model: None,
-        serial_number: None,
-        status: None,
-        lifetime_count: None,
-    });
+    consumable.push(Consumable::new(
+        5,
+        text("Waste Toner Container"),
+        SupplyType::WasteToner,
+        SupplyClass::Filled,
+        SupplyUnit::Percent,
+        Capacity::Other,
+        SupplyLevel::SomeRemaining,
+    ));
     DeviceRecord {
         identity: Identity {
             manufacturer: Some(text("Xerox")),
@@ -599,12 +593,7 @@ pub fn fuzz_zip_read(data: &[u8]) {
         return;
     };
     let _ = reader.verify();
-    let names: Vec<String> = reader
-        .manifest()
-        .entry
-        .iter()
-        .map(|e| e.name.to_string())
-        .collect();
+    let names = reader.entry_names();
     for name in names {
         let _ = reader.read_document(&name);
     }

@@ -399,6 +399,15 @@ impl<R: Read + Seek> PackageReader<R> {
         &self.manifest
     }
 
+    /// The listed entries' names, in manifest order.
+    pub fn entry_names(&self) -> Vec<String> {
+        self.manifest
+            .entry
+            .iter()
+            .map(|e| e.name.to_string())
+            .collect()
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> Limits {
         self.limits

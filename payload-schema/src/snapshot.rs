@@ -274,22 +274,19 @@ impl Snapshot {
         d.consumable = self
             .supplies
             .iter()
-            .map(|s| Consumable {
-                index: s.index,
-                name: Text::sanitize(&s.description)
+            .map(|s| {
+                let name = Text::sanitize(&s.description)
                     .or_else(|| Text::sanitize(&format!("supply {}", s.index)))
-                    .unwrap_or_else(fallback_name),
-                supply_type: s.supply_type,
-                class: s.class,
-                unit: s.unit,
-                max_capacity: s.max_capacity,
-                level: s.level,
-                colorant: None,
-                manufacturer: None,
-                model: None,
-                serial_number: None,
-                status: None,
-                lifetime_count: None,
+                    .unwrap_or_else(fallback_name);
+                Consumable::new(
+                    s.index,
+                    name,
+                    s.supply_type,
+                    s.class,
+                    s.unit,
+                    s.max_capacity,
+                    s.level,
+                )
             })
             .collect();
         d
