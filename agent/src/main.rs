@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
@@ -43,6 +44,9 @@ enum Command {
     /// Walk a subtree with GETBULK (snmpbulkwalk).
     #[command(name = "bulkwalk")]
     BulkWalk(BulkWalkArgs),
+    /// Build, inspect and validate payload packages (typed XML + zip).
+    #[command(subcommand)]
+    Payload(PayloadCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Set(a) => run_query(&QueryCommand::Set(a)),
         Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
+        Command::Payload(command) => run_payload(&command),
     }
 }
 
@@ -71,6 +76,23 @@ fn run_query(command: &QueryCommand) -> ExitCode {
         Err(QueryError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fleetwire {}: {e}", command.name());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_payload(command: &PayloadCommand) -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = payload::run(command, &mut out, &mut err);
+    let flushed = out.flush().map_err(PayloadError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
             ExitCode::from(e.exit_code())
         }
     }
