@@ -42,10 +42,17 @@
 //! - `rasn`: conversions to and from [rasn-snmp](https://docs.rs/rasn-snmp) 0.30 message types.
 //! - `fips`: `crypto::AwsLcFips`, a USM crypto provider on the aws-lc-rs FIPS 140-3 module
 //!   (building it needs `cmake` and `golang-go`).
+//! - `tokio`: the async UDP shell, e.g. `responder::server` (the command responder on
+//!   IPv4/IPv6 sockets).
 //!
 //! ## SNMPv3 security
 //! [`usm`] implements the User-based Security Model (RFC 3414, RFC 3826, RFC 7860) sans-IO,
 //! over the [`crypto`] provider interface; see the [manual](crate::manual::usm).
+//!
+//! ## Command responder
+//! [`responder`] answers requests as an agent, sans-IO: MIB handlers ([`responder::MibHandler`],
+//! the in-memory [`responder::MibTree`]), RFC 3416 operations, access control by [`vacm`]
+//! (RFC 3415), and SNMPv3 as an authoritative [`usm::LocalEngine`].
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
