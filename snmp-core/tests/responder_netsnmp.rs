@@ -11,7 +11,7 @@
     clippy::panic
 )]
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -596,4 +596,111 @@ fn too_big_and_bulk_truncation() {
     let responses = relay.responses();
     assert!(responses.len() > 5, "{} responses", responses.len());
     assert!(responses.iter().all(|r| r.len() <= 484));
+}
+
+/// Garbage never stops the server: after undecodable, truncated, oversized and random
+/// datagrams (on both sockets) it still answers; after shutdown it answers nothing.
+#[test]
+fn server_survives_garbage_and_stops_on_shutdown() {
+    if !tools() {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut r = Responder::new(Arc::new(RustCrypto::new()));
+    r.mib_mut()
+        .register(oid("1.3.6.1.2.1"), printer_mib())
+        .unwrap();
+    r.allow_community(b"public", oid("1.3.6.1"), false).unwrap();
+    let mut addrs: Vec<SocketAddr> = vec!["127.0.0.1:0".parse().unwrap()];
+    if tk::ipv6_loopback_available() {
+        addrs.push("[::1]:0".parse().unwrap());
+    }
+    let server = rt.block_on(ServerHandle::bind(&addrs, r)).unwrap();
+    let bound = server.local_addrs().to_vec();
+    // The server's tasks run while the runtime is driven: do the client work in a thread.
+    let client = std::thread::spawn(move || {
+        let valid = {
+            use fleetwire_snmp::{CommunityMessage, GenericPdu, Message, Pdu, VarBind};
+            Message::V2c(CommunityMessage {
+                community: b"public"[..].into(),
+                pdu: Pdu::GetRequest(GenericPdu::new(
+                    7,
+                    vec![VarBind::null(oid("1.3.6.1.2.1.1.5.0"))],
+                )),
+            })
+            .to_vec()
+        };
+        let mut seed = 0x1234_5678_u64;
+        let mut garbage: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0x30],
+            valid[..valid.len() / 2].to_vec(),
+            vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            vec![0xa5; 65_000],
+        ];
+        for len in [3usize, 40, 300, 1400] {
+            let mut g = valid.clone();
+            g.resize(len.max(valid.len()), 0);
+            for b in g.iter_mut().take(len) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *b ^= (seed >> 56) as u8;
+            }
+            garbage.push(g);
+        }
+        let mut answers = Vec::new();
+        for addr in &bound {
+            let bind = if addr.is_ipv4() {
+                "127.0.0.1:0"
+            } else {
+                "[::1]:0"
+            };
+            let s = UdpSocket::bind(bind).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            for g in &garbage {
+                s.send_to(g, addr).unwrap();
+            }
+            s.send_to(&valid, addr).unwrap();
+            let mut buf = vec![0u8; 65536];
+            // Some random datagrams may be valid requests; the last answer is to `valid`.
+            let mut last = None;
+            while let Ok(n) = s.recv(&mut buf) {
+                last = Some(buf[..n].to_vec());
+                s.set_read_timeout(Some(Duration::from_millis(300)))
+                    .unwrap();
+            }
+            answers.push(last);
+        }
+        answers
+    });
+    let answers = rt.block_on(async {
+        loop {
+            if client.is_finished() {
+                break client.join().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    for a in &answers {
+        let a = a.as_ref().expect("no answer after garbage");
+        let m = fleetwire_snmp::Message::decode(a).unwrap();
+        assert_eq!(m.pdu().unwrap().request_id(), Some(7));
+    }
+    let addr = server.local_addrs()[0];
+    rt.block_on(server.shutdown());
+    let out = tk::snmpget(&args(
+        &["-v2c", "-c", "public"],
+        addr,
+        &["1.3.6.1.2.1.1.5.0"],
+    ));
+    assert!(!out.status.success(), "answered after shutdown");
+    assert!(
+        tk::stderr_text(&out).contains("Timeout"),
+        "{}",
+        tk::stderr_text(&out)
+    );
 }
