@@ -188,12 +188,7 @@ fn writer() -> tk::UsmUser {
 }
 
 fn engine_id() -> Vec<u8> {
-    let hex = tk::text_engine_id_hex(ENGINE_TEXT);
-    let hex = hex.trim_start_matches("0x");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    tk::usm::text_engine_id(ENGINE_TEXT)
 }
 
 fn tools() -> bool {
