@@ -28,6 +28,8 @@ mod common;
 const AUTH_PASS: &str = "responder-auth";
 const PRIV_PASS: &str = "responder-priv";
 const ENGINE_TEXT: &str = "fleetwire-responder";
+/// Where the v3 matrix users may write (one object each).
+const SCRATCH: &str = "1.3.6.1.4.1.99999.1";
 
 static CRYPTO: RustCrypto = RustCrypto::new();
 
@@ -135,6 +137,17 @@ fn shared() -> &'static Running {
         r.mib_mut()
             .register(oid("1.3.6.1.2.1"), printer_mib())
             .unwrap();
+        // One writable object per matrix user, for their SETs.
+        let scratch: MibTree = (1..=43u32)
+            .map(|i| {
+                (
+                    oid(SCRATCH).child(i).unwrap(),
+                    Value::OctetString(b"-"[..].into()),
+                )
+            })
+            .collect::<MibTree>()
+            .writable(true);
+        r.mib_mut().register(oid(SCRATCH), scratch).unwrap();
         r.allow_community(b"public", oid("1.3.6.1"), false).unwrap();
         r.allow_community(b"private", oid("1.3.6.1"), true).unwrap();
         let vacm = r.vacm_mut();
@@ -155,13 +168,15 @@ fn shared() -> &'static Running {
         let vacm = r.vacm_mut();
         vacm.add_view_family(b"all", oid("1.3"), &[], FamilyType::Included)
             .unwrap();
+        vacm.add_view_family(b"scratch", oid(SCRATCH), &[], FamilyType::Included)
+            .unwrap();
         for u in tk::usm::matrix_users(AUTH_PASS, PRIV_PASS) {
             vacm.grant(
                 SecurityModel::Usm,
                 u.name.as_bytes(),
                 SecurityLevel::NoAuthNoPriv,
                 b"all",
-                b"",
+                b"scratch",
             );
         }
         vacm.grant(
@@ -304,7 +319,7 @@ fn v3_matrix_of_43_users() {
     let s = shared();
     let users = tk::usm::matrix_users(AUTH_PASS, PRIV_PASS);
     assert_eq!(users.len(), 43);
-    for u in &users {
+    for (i, u) in users.iter().enumerate() {
         let mut v3 = u.tool_args();
         v3.extend(["-On", "-t", "2", "-r", "1"].map(String::from));
         let mut get = v3.clone();
@@ -334,12 +349,17 @@ fn v3_matrix_of_43_users() {
             "{}",
             u.name
         );
+        let mut set = v3.clone();
+        let mine = format!("{SCRATCH}.{}", i + 1);
+        set.extend([target(s.v4), mine.clone(), "s".into(), u.name.clone()]);
+        let out = ok(tk::snmpset(&set));
+        assert_eq!(out, format!(".{mine} = STRING: \"{}\"\n", u.name));
         let mut walk = v3;
         walk.extend(["-Cr10".into(), target(s.v4), "1.3.6.1.2.1.2".into()]);
         let out = ok(tk::snmpbulkwalk(&walk));
         assert_eq!(objects(&out).len(), 60, "{}: {out}", u.name);
     }
-    // SET as the read-write user; the matrix users have no write view.
+    // SET elsewhere: the writer may, a matrix user may not (outside its write view).
     let mut set = writer().tool_args();
     set.extend([
         "-On".into(),
@@ -361,7 +381,7 @@ fn v3_matrix_of_43_users() {
     let out = tk::snmpset(&set);
     assert!(!out.status.success());
     assert!(
-        tk::stderr_text(&out).contains("Reason: authorizationError (access denied to that object)"),
+        tk::stderr_text(&out).contains("Reason: noAccess"),
         "{}",
         tk::stderr_text(&out)
     );
@@ -536,6 +556,16 @@ fn v1_error_mapping() {
     let err = tk::stderr_text(&out);
     assert!(
         err.contains("Reason: (noSuchName) There is no such variable name in this MIB."),
+        "{err}"
+    );
+    let out = tk::snmpset(&args(
+        &["-v2c", "-c", "public"],
+        s.v4,
+        &["1.3.6.1.2.1.1.5.0", "s", "x"],
+    ));
+    let err = tk::stderr_text(&out);
+    assert!(
+        err.contains("Reason: authorizationError (access denied to that object)"),
         "{err}"
     );
     let out = tk::snmpset(&args(
