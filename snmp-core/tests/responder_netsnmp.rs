@@ -436,6 +436,13 @@ fn v3_errors_give_the_reports_net_snmp_expects() {
         "snmpget: Authentication failure (incorrect password, community or key)"
     );
 
+    let wrong_priv = tk::UsmUser::new("sha-256-aes")
+        .auth(tk::AuthProtocol::Sha256, AUTH_PASS)
+        .privacy(tk::PrivProtocol::Aes128, "not-the-priv-password");
+    let out = run(&wrong_priv, &[]);
+    assert!(!out.status.success());
+    assert_eq!(last_line(&out), "snmpget: Decryption error");
+
     let auth_only = tk::UsmUser::new("sha-none").auth(tk::AuthProtocol::Sha1, AUTH_PASS);
     let mut a = auth_only.tool_args_at(tk::SecurityLevel::AuthPriv);
     a.extend(["-x", "AES", "-X", PRIV_PASS, "-On", "-t", "2", "-r", "0"].map(String::from));
