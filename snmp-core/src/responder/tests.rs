@@ -779,3 +779,14 @@ fn boots_stores_count_restarts() {
     assert!(matches!(f.increment(), Err(ResponderError::Boots(_))));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn debug_output_hides_communities() {
+    let r = printer();
+    let text = alloc::format!("{r:?}");
+    assert!(text.contains("communities: 3"), "{text}");
+    assert!(
+        !text.contains("public") && !text.contains("private"),
+        "{text}"
+    );
+}
