@@ -57,6 +57,11 @@
 //! ## Notifications
 //! [`notification`] builds, sends and receives SNMPv1/v2c Traps, SNMPv2c/v3 Informs and
 //! SNMPv3 Traps (RFC 3413, RFC 3416), sans-IO, with a tokio shell behind the `tokio` feature.
+//!
+//! ## Command responder
+//! [`responder`] answers requests as an agent, sans-IO: MIB handlers ([`responder::MibHandler`],
+//! the in-memory [`responder::MibTree`]), RFC 3416 operations, access control by [`vacm`]
+//! (RFC 3415), and SNMPv3 as an authoritative [`usm::LocalEngine`].
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]

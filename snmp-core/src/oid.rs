@@ -307,11 +307,29 @@ impl Iterator for Arcs<'_> {
 }
 
 impl Ord for Oid<'_> {
+    /// Arc order, computed on the BER bytes without decoding arcs: up to the first differing
+    /// byte both OIDs agree; the sub-identifier holding that byte decides, and of two minimal
+    /// base-128 encodings the longer is the larger value, while equal lengths compare
+    /// bytewise. (The first sub-identifier, 40 * X + Y, orders like the pair (X, Y).)
     fn cmp(&self, other: &Self) -> Ordering {
-        if self.0 == other.0 {
-            return Ordering::Equal;
-        }
-        self.arcs().cmp(other.arcs())
+        let (a, b): (&[u8], &[u8]) = (&self.0, &other.0);
+        let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) else {
+            // One is a prefix of the other, ending on a sub-identifier boundary.
+            return a.len().cmp(&b.len());
+        };
+        let start = a
+            .get(..i)
+            .and_then(|p| p.iter().rposition(|&x| x < 0x80))
+            .map_or(0, |p| p + 1);
+        let sub_len = |v: &[u8]| {
+            let rest = v.get(start..).unwrap_or_default();
+            rest.iter()
+                .position(|&x| x < 0x80)
+                .map_or(rest.len(), |p| p + 1)
+        };
+        sub_len(a)
+            .cmp(&sub_len(b))
+            .then_with(|| a.get(i).cmp(&b.get(i)))
     }
 }
 
@@ -459,6 +477,32 @@ mod tests {
                 .to_string(),
             "1.3.4294967295"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_order_is_arc_order(
+            x in proptest::collection::vec(proptest::prop_oneof![0u32..3, 0u32..200, 0u32..20_000, proptest::num::u32::ANY], 2..8),
+            y in proptest::collection::vec(proptest::prop_oneof![0u32..3, 0u32..200, 0u32..20_000, proptest::num::u32::ANY], 2..8),
+            shared in 0usize..8,
+        ) {
+            let fix = |v: &[u32]| {
+                let mut v = v.to_vec();
+                v[0] %= 3;
+                if v[0] < 2 {
+                    v[1] %= 40;
+                }
+                v
+            };
+            let (x, mut y) = (fix(&x), fix(&y));
+            // Often share a prefix, so that the difference is deep inside.
+            for (i, a) in x.iter().enumerate().take(shared.min(y.len())) {
+                y[i] = *a;
+            }
+            let y = fix(&y);
+            let (a, b) = (Oid::from_arcs(&x).unwrap(), Oid::from_arcs(&y).unwrap());
+            proptest::prop_assert_eq!(a.cmp(&b), x.cmp(&y), "{} vs {}", a, b);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
     clippy::panic
 )]
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -28,6 +28,8 @@ mod common;
 const AUTH_PASS: &str = "responder-auth";
 const PRIV_PASS: &str = "responder-priv";
 const ENGINE_TEXT: &str = "fleetwire-responder";
+/// Where the v3 matrix users may write (one object each).
+const SCRATCH: &str = "1.3.6.1.4.1.99999.1";
 
 static CRYPTO: RustCrypto = RustCrypto::new();
 
@@ -135,6 +137,17 @@ fn shared() -> &'static Running {
         r.mib_mut()
             .register(oid("1.3.6.1.2.1"), printer_mib())
             .unwrap();
+        // One writable object per matrix user, for their SETs.
+        let scratch: MibTree = (1..=43u32)
+            .map(|i| {
+                (
+                    oid(SCRATCH).child(i).unwrap(),
+                    Value::OctetString(b"-"[..].into()),
+                )
+            })
+            .collect::<MibTree>()
+            .writable(true);
+        r.mib_mut().register(oid(SCRATCH), scratch).unwrap();
         r.allow_community(b"public", oid("1.3.6.1"), false).unwrap();
         r.allow_community(b"private", oid("1.3.6.1"), true).unwrap();
         let vacm = r.vacm_mut();
@@ -155,13 +168,15 @@ fn shared() -> &'static Running {
         let vacm = r.vacm_mut();
         vacm.add_view_family(b"all", oid("1.3"), &[], FamilyType::Included)
             .unwrap();
+        vacm.add_view_family(b"scratch", oid(SCRATCH), &[], FamilyType::Included)
+            .unwrap();
         for u in tk::usm::matrix_users(AUTH_PASS, PRIV_PASS) {
             vacm.grant(
                 SecurityModel::Usm,
                 u.name.as_bytes(),
                 SecurityLevel::NoAuthNoPriv,
                 b"all",
-                b"",
+                b"scratch",
             );
         }
         vacm.grant(
@@ -188,12 +203,7 @@ fn writer() -> tk::UsmUser {
 }
 
 fn engine_id() -> Vec<u8> {
-    let hex = tk::text_engine_id_hex(ENGINE_TEXT);
-    let hex = hex.trim_start_matches("0x");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    tk::usm::text_engine_id(ENGINE_TEXT)
 }
 
 fn tools() -> bool {
@@ -309,7 +319,7 @@ fn v3_matrix_of_43_users() {
     let s = shared();
     let users = tk::usm::matrix_users(AUTH_PASS, PRIV_PASS);
     assert_eq!(users.len(), 43);
-    for u in &users {
+    for (i, u) in users.iter().enumerate() {
         let mut v3 = u.tool_args();
         v3.extend(["-On", "-t", "2", "-r", "1"].map(String::from));
         let mut get = v3.clone();
@@ -339,12 +349,17 @@ fn v3_matrix_of_43_users() {
             "{}",
             u.name
         );
+        let mut set = v3.clone();
+        let mine = format!("{SCRATCH}.{}", i + 1);
+        set.extend([target(s.v4), mine.clone(), "s".into(), u.name.clone()]);
+        let out = ok(tk::snmpset(&set));
+        assert_eq!(out, format!(".{mine} = STRING: \"{}\"\n", u.name));
         let mut walk = v3;
         walk.extend(["-Cr10".into(), target(s.v4), "1.3.6.1.2.1.2".into()]);
         let out = ok(tk::snmpbulkwalk(&walk));
         assert_eq!(objects(&out).len(), 60, "{}: {out}", u.name);
     }
-    // SET as the read-write user; the matrix users have no write view.
+    // SET elsewhere: the writer may, a matrix user may not (outside its write view).
     let mut set = writer().tool_args();
     set.extend([
         "-On".into(),
@@ -366,7 +381,7 @@ fn v3_matrix_of_43_users() {
     let out = tk::snmpset(&set);
     assert!(!out.status.success());
     assert!(
-        tk::stderr_text(&out).contains("Reason: authorizationError (access denied to that object)"),
+        tk::stderr_text(&out).contains("Reason: noAccess"),
         "{}",
         tk::stderr_text(&out)
     );
@@ -420,6 +435,13 @@ fn v3_errors_give_the_reports_net_snmp_expects() {
         last_line(&out),
         "snmpget: Authentication failure (incorrect password, community or key)"
     );
+
+    let wrong_priv = tk::UsmUser::new("sha-256-aes")
+        .auth(tk::AuthProtocol::Sha256, AUTH_PASS)
+        .privacy(tk::PrivProtocol::Aes128, "not-the-priv-password");
+    let out = run(&wrong_priv, &[]);
+    assert!(!out.status.success());
+    assert_eq!(last_line(&out), "snmpget: Decryption error");
 
     let auth_only = tk::UsmUser::new("sha-none").auth(tk::AuthProtocol::Sha1, AUTH_PASS);
     let mut a = auth_only.tool_args_at(tk::SecurityLevel::AuthPriv);
@@ -544,6 +566,16 @@ fn v1_error_mapping() {
         "{err}"
     );
     let out = tk::snmpset(&args(
+        &["-v2c", "-c", "public"],
+        s.v4,
+        &["1.3.6.1.2.1.1.5.0", "s", "x"],
+    ));
+    let err = tk::stderr_text(&out);
+    assert!(
+        err.contains("Reason: authorizationError (access denied to that object)"),
+        "{err}"
+    );
+    let out = tk::snmpset(&args(
         &["-v2c", "-c", "private"],
         s.v4,
         &["1.3.6.1.2.1.1.5.0", "i", "5"],
@@ -596,4 +628,111 @@ fn too_big_and_bulk_truncation() {
     let responses = relay.responses();
     assert!(responses.len() > 5, "{} responses", responses.len());
     assert!(responses.iter().all(|r| r.len() <= 484));
+}
+
+/// Garbage never stops the server: after undecodable, truncated, oversized and random
+/// datagrams (on both sockets) it still answers; after shutdown it answers nothing.
+#[test]
+fn server_survives_garbage_and_stops_on_shutdown() {
+    if !tools() {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut r = Responder::new(Arc::new(RustCrypto::new()));
+    r.mib_mut()
+        .register(oid("1.3.6.1.2.1"), printer_mib())
+        .unwrap();
+    r.allow_community(b"public", oid("1.3.6.1"), false).unwrap();
+    let mut addrs: Vec<SocketAddr> = vec!["127.0.0.1:0".parse().unwrap()];
+    if tk::ipv6_loopback_available() {
+        addrs.push("[::1]:0".parse().unwrap());
+    }
+    let server = rt.block_on(ServerHandle::bind(&addrs, r)).unwrap();
+    let bound = server.local_addrs().to_vec();
+    // The server's tasks run while the runtime is driven: do the client work in a thread.
+    let client = std::thread::spawn(move || {
+        let valid = {
+            use fleetwire_snmp::{CommunityMessage, GenericPdu, Message, Pdu, VarBind};
+            Message::V2c(CommunityMessage {
+                community: b"public"[..].into(),
+                pdu: Pdu::GetRequest(GenericPdu::new(
+                    7,
+                    vec![VarBind::null(oid("1.3.6.1.2.1.1.5.0"))],
+                )),
+            })
+            .to_vec()
+        };
+        let mut seed = 0x1234_5678_u64;
+        let mut garbage: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0x30],
+            valid[..valid.len() / 2].to_vec(),
+            vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            vec![0xa5; 65_000],
+        ];
+        for len in [3usize, 40, 300, 1400] {
+            let mut g = valid.clone();
+            g.resize(len.max(valid.len()), 0);
+            for b in g.iter_mut().take(len) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *b ^= (seed >> 56) as u8;
+            }
+            garbage.push(g);
+        }
+        let mut answers = Vec::new();
+        for addr in &bound {
+            let bind = if addr.is_ipv4() {
+                "127.0.0.1:0"
+            } else {
+                "[::1]:0"
+            };
+            let s = UdpSocket::bind(bind).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            for g in &garbage {
+                s.send_to(g, addr).unwrap();
+            }
+            s.send_to(&valid, addr).unwrap();
+            let mut buf = vec![0u8; 65536];
+            // Some random datagrams may be valid requests; the last answer is to `valid`.
+            let mut last = None;
+            while let Ok(n) = s.recv(&mut buf) {
+                last = Some(buf[..n].to_vec());
+                s.set_read_timeout(Some(Duration::from_millis(300)))
+                    .unwrap();
+            }
+            answers.push(last);
+        }
+        answers
+    });
+    let answers = rt.block_on(async {
+        loop {
+            if client.is_finished() {
+                break client.join().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    for a in &answers {
+        let a = a.as_ref().expect("no answer after garbage");
+        let m = fleetwire_snmp::Message::decode(a).unwrap();
+        assert_eq!(m.pdu().unwrap().request_id(), Some(7));
+    }
+    let addr = server.local_addrs()[0];
+    rt.block_on(server.shutdown());
+    let out = tk::snmpget(&args(
+        &["-v2c", "-c", "public"],
+        addr,
+        &["1.3.6.1.2.1.1.5.0"],
+    ));
+    assert!(!out.status.success(), "answered after shutdown");
+    assert!(
+        tk::stderr_text(&out).contains("Timeout"),
+        "{}",
+        tk::stderr_text(&out)
+    );
 }

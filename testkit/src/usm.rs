@@ -341,3 +341,14 @@ pub fn text_engine_id_hex(text: &str) -> String {
     }
     s
 }
+
+/// The same engine ID as bytes: `80 00 1F 88 04` then the text.
+///
+/// ```
+/// assert_eq!(fleetwire_testkit::usm::text_engine_id("ab"), b"\x80\x00\x1f\x88\x04ab");
+/// ```
+pub fn text_engine_id(text: &str) -> Vec<u8> {
+    let mut id = vec![0x80, 0x00, 0x1f, 0x88, 0x04];
+    id.extend_from_slice(text.as_bytes());
+    id
+}

@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::ops::Bound;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::oid::Oid;
 use crate::pdu::{ErrorStatus, VarBind};
@@ -113,12 +114,36 @@ pub trait MibHandler: Any + Send {
 /// assert_eq!(tree.get(&sys_uptime), Value::TimeTicks(100));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct MibTree {
     entries: Vec<(Oid<'static>, Value<'static>)>,
     writable: bool,
     creatable: bool,
+    /// Where the last GETNEXT ended: a walk asks for the successor of exactly that instance
+    /// next, which is then found without a search.
+    hint: AtomicUsize,
 }
+
+impl Clone for MibTree {
+    fn clone(&self) -> Self {
+        Self {
+            entries: self.entries.clone(),
+            writable: self.writable,
+            creatable: self.creatable,
+            hint: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl PartialEq for MibTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+            && self.writable == other.writable
+            && self.creatable == other.creatable
+    }
+}
+
+impl Eq for MibTree {}
 
 impl MibTree {
     /// An empty, read-only tree.
@@ -237,6 +262,7 @@ impl FromIterator<(Oid<'static>, Value<'static>)> for MibTree {
             entries: deduped,
             writable: false,
             creatable: false,
+            hint: AtomicUsize::new(0),
         }
     }
 }
@@ -257,14 +283,20 @@ impl MibHandler for MibTree {
         let i = match from {
             Bound::Unbounded => 0,
             Bound::Included(o) => self.position(o).unwrap_or_else(|i| i),
-            Bound::Excluded(o) => match self.position(o) {
-                Ok(i) => i + 1,
-                Err(i) => i,
-            },
+            Bound::Excluded(o) => {
+                let hint = self.hint.load(Ordering::Relaxed);
+                match self.entries.get(hint) {
+                    Some((h, _)) if h.as_ber() == o.as_ber() => hint + 1,
+                    _ => match self.position(o) {
+                        Ok(i) => i + 1,
+                        Err(i) => i,
+                    },
+                }
+            }
         };
-        self.entries
-            .get(i)
-            .map(|(o, v)| VarBind::new(o.borrowed(), v.borrowed()))
+        let (o, v) = self.entries.get(i)?;
+        self.hint.store(i, Ordering::Relaxed);
+        Some(VarBind::new(o.borrowed(), v.borrowed()))
     }
 
     fn test_set(&self, vb: &VarBind<'_>) -> Result<(), ErrorStatus> {

@@ -234,7 +234,10 @@ struct Principal<'p> {
 }
 
 /// A command responder: MIB handlers, VACM, communities, and optionally a v3 engine.
-#[derive(Debug)]
+///
+/// Its `Debug` output leaves out the communities and the VACM tables (community strings are
+/// v1/v2c passwords, and [`allow_community`](Self::allow_community) uses them as security
+/// names).
 pub struct Responder {
     crypto: Arc<dyn CryptoProvider>,
     mib: Mib,
@@ -245,6 +248,19 @@ pub struct Responder {
     decode: DecodeOptions,
     stats: ResponderStats,
     scratch: Vec<u8>,
+}
+
+impl core::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Responder")
+            .field("crypto", &self.crypto.name())
+            .field("mib", &self.mib)
+            .field("communities", &self.communities.len())
+            .field("engine", &self.engine)
+            .field("limits", &self.limits)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Responder {

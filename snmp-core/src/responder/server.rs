@@ -1,9 +1,11 @@
 //! The tokio shell around [`Responder`]: UDP sockets (IPv4 and IPv6), one task per socket,
 //! and a [`ServerHandle`] that stops them.
 //!
-//! The responder is shared as `Arc<Mutex<Responder>>`, locked only while one datagram is
-//! handled, so the application can update MIB values between requests through
-//! [`ServerHandle::responder`]. Nothing a peer sends can stop a task: undecodable or refused
+//! The responder is shared as `Arc<Mutex<_>>`, locked only while one datagram is handled, so
+//! the application can update MIB values between requests through
+//! [`ServerHandle::responder`]. Anything that implements [`Agent`] can be served instead of a
+//! single [`Responder`]: for example a router that picks one of several responders by the
+//! request's community. Nothing a peer sends can stop a task: undecodable or refused
 //! datagrams are dropped, and receive or send errors (ICMP port unreachable, a full send
 //! buffer) are skipped.
 //!
@@ -57,32 +59,66 @@ use tokio::net::UdpSocket;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::Responder;
+use super::{Handled, Responder};
+
+/// What a server hands each datagram to: a [`Responder`], or an application's dispatcher
+/// over several.
+///
+/// One port, one MIB per community (as snmpsim selects a recording by community):
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use std::time::Duration;
+/// use fleetwire_snmp::Message;
+/// use fleetwire_snmp::responder::{Dropped, Handled, Responder, server::Agent};
+///
+/// struct ByCommunity(BTreeMap<Vec<u8>, Responder>);
+///
+/// impl Agent for ByCommunity {
+///     fn handle(&mut self, now: Duration, request: &[u8], out: &mut Vec<u8>) -> Handled {
+///         let community = Message::decode(request).ok().and_then(|m| m.community().map(<[u8]>::to_vec));
+///         match community.and_then(|c| self.0.get_mut(&c)) {
+///             Some(responder) => responder.handle(now, request, out),
+///             None => Handled::Dropped(Dropped::UnknownCommunity),
+///         }
+///     }
+/// }
+/// # fn _serve(routes: ByCommunity) -> impl std::future::Future<Output = std::io::Result<fleetwire_snmp::responder::server::ServerHandle<ByCommunity>>> {
+/// #     async move { fleetwire_snmp::responder::server::ServerHandle::bind(&["127.0.0.1:0".parse().unwrap()], routes).await }
+/// # }
+/// ```
+pub trait Agent: Send + 'static {
+    /// Answers one request; see [`Responder::handle`].
+    fn handle(&mut self, now: std::time::Duration, request: &[u8], out: &mut Vec<u8>) -> Handled;
+}
+
+impl Agent for Responder {
+    fn handle(&mut self, now: std::time::Duration, request: &[u8], out: &mut Vec<u8>) -> Handled {
+        Responder::handle(self, now, request, out)
+    }
+}
 
 /// The largest datagram read (the largest UDP payload).
 const MAX_DATAGRAM: usize = 65535;
 
 /// A running responder: its sockets' tasks and the way to stop them.
 #[derive(Debug)]
-pub struct ServerHandle {
-    responder: Arc<Mutex<Responder>>,
+pub struct ServerHandle<A = Responder> {
+    responder: Arc<Mutex<A>>,
     addrs: Vec<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
-impl ServerHandle {
+impl<A: Agent> ServerHandle<A> {
     /// Binds a UDP socket to each address (port 0 picks a free port) and serves `responder`
     /// on all of them, one task per socket, on the current tokio runtime.
-    pub async fn bind(addrs: &[SocketAddr], responder: Responder) -> io::Result<Self> {
+    pub async fn bind(addrs: &[SocketAddr], responder: A) -> io::Result<Self> {
         Self::bind_shared(addrs, Arc::new(Mutex::new(responder))).await
     }
 
     /// [`bind`](Self::bind) for a responder the caller keeps a handle to.
-    pub async fn bind_shared(
-        addrs: &[SocketAddr],
-        responder: Arc<Mutex<Responder>>,
-    ) -> io::Result<Self> {
+    pub async fn bind_shared(addrs: &[SocketAddr], responder: Arc<Mutex<A>>) -> io::Result<Self> {
         let mut sockets = Vec::with_capacity(addrs.len());
         for addr in addrs {
             sockets.push(UdpSocket::bind(addr).await?);
@@ -111,7 +147,7 @@ impl ServerHandle {
     }
 
     /// The shared responder (lock it to update handlers, VACM, users; requests wait meanwhile).
-    pub fn responder(&self) -> &Arc<Mutex<Responder>> {
+    pub fn responder(&self) -> &Arc<Mutex<A>> {
         &self.responder
     }
 
@@ -124,9 +160,9 @@ impl ServerHandle {
     }
 }
 
-async fn serve(
+async fn serve<A: Agent>(
     socket: UdpSocket,
-    responder: Arc<Mutex<Responder>>,
+    responder: Arc<Mutex<A>>,
     start: Instant,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -147,7 +183,7 @@ async fn serve(
             let mut r = responder.lock().unwrap_or_else(PoisonError::into_inner);
             !matches!(
                 r.handle(start.elapsed(), request, &mut out),
-                super::Handled::Dropped(_)
+                Handled::Dropped(_)
             )
         };
         if answered {

@@ -757,3 +757,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn boots_stores_count_restarts() {
+    let mut m = MemoryBoots(MAX_ENGINE_BOOTS - 1);
+    assert_eq!(m.increment().unwrap(), MAX_ENGINE_BOOTS);
+    assert_eq!(m.increment().unwrap(), MAX_ENGINE_BOOTS);
+    let dir = std::env::temp_dir().join(alloc::format!("fleetwire-boots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("boots");
+    let _ = std::fs::remove_file(&path);
+    let mut f = FileBoots(path.clone());
+    assert_eq!(f.increment().unwrap(), 1);
+    assert_eq!(f.increment().unwrap(), 2);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "2\n");
+    // A responder restarted on the same store runs with the next value.
+    let mut r = printer();
+    r.enable_v3(ENGINE_ID, &mut f, Duration::ZERO).unwrap();
+    assert_eq!(r.engine_mut().unwrap().engine_time(Duration::ZERO).boots, 3);
+    std::fs::write(&path, "not a number").unwrap();
+    assert!(matches!(f.increment(), Err(ResponderError::Boots(_))));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn debug_output_hides_communities() {
+    let r = printer();
+    let text = alloc::format!("{r:?}");
+    assert!(text.contains("communities: 3"), "{text}");
+    assert!(
+        !text.contains("public") && !text.contains("private"),
+        "{text}"
+    );
+}
