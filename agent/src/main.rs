@@ -9,6 +9,7 @@ use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
+use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
@@ -43,6 +44,8 @@ enum Command {
     /// Walk a subtree with GETBULK (snmpbulkwalk).
     #[command(name = "bulkwalk")]
     BulkWalk(BulkWalkArgs),
+    /// Serve .snmprec recordings as simulated printers (one port, or one port per device).
+    Simulate(SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,32 @@ fn main() -> ExitCode {
         Command::Set(a) => run_query(&QueryCommand::Set(a)),
         Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
+        Command::Simulate(args) => run_simulate(&args),
+    }
+}
+
+fn run_simulate(args: &SimulateArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = io::stdout();
+    let shutdown = async {
+        // Serve until Ctrl-C (or SIGTERM's default action ends the process).
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match runtime.block_on(simulate::run(args, &mut out, shutdown)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
