@@ -10,6 +10,7 @@ use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
+use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
@@ -47,6 +48,8 @@ enum Command {
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
+    /// Serve .snmprec recordings as simulated printers (one port, or one port per device).
+    Simulate(SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +66,32 @@ fn main() -> ExitCode {
         Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
         Command::Payload(command) => run_payload(&command),
+        Command::Simulate(args) => run_simulate(&args),
+    }
+}
+
+fn run_simulate(args: &SimulateArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = io::stdout();
+    let shutdown = async {
+        // Serve until Ctrl-C (or SIGTERM's default action ends the process).
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match runtime.block_on(simulate::run(args, &mut out, shutdown)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

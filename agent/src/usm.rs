@@ -81,7 +81,7 @@ fn parse_password(s: &str) -> Result<Password, Infallible> {
 }
 
 /// clap's parser for `-a`: [`AuthProtocol::from_name`].
-fn parse_auth(s: &str) -> Result<AuthProtocol, String> {
+pub(crate) fn parse_auth(s: &str) -> Result<AuthProtocol, String> {
     AuthProtocol::from_name(s).ok_or_else(|| {
         let names: Vec<&str> = AUTH_ALGORITHMS.iter().map(|a| a.net_snmp_name).collect();
         format!(
@@ -92,7 +92,7 @@ fn parse_auth(s: &str) -> Result<AuthProtocol, String> {
 }
 
 /// clap's parser for `-x`: [`PrivProtocol::from_name`].
-fn parse_priv(s: &str) -> Result<PrivProtocol, String> {
+pub(crate) fn parse_priv(s: &str) -> Result<PrivProtocol, String> {
     PrivProtocol::from_name(s).ok_or_else(|| {
         let names: Vec<&str> = PRIV_ALGORITHMS.iter().map(|a| a.net_snmp_name).collect();
         let mut msg = format!(

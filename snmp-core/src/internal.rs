@@ -417,6 +417,7 @@ pub mod responder_fixture {
             max_message_size: 1400,
             max_bulk_varbinds: 64,
             max_handler_calls: 2000,
+            bulk_repeats_past_end: false,
         });
         let mut items: Vec<(Oid<'static>, Value<'static>)> = Vec::new();
         for (name, value) in [

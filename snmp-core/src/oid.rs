@@ -221,6 +221,21 @@ fn validate_multi_byte(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
     Ok(())
 }
 
+/// Sorts `(OID, T)` pairs by OID and keeps, of pairs with the same OID, the last one given
+/// (the one concept behind building a MIB tree or a recording from pairs in any order).
+pub(crate) fn sort_last_wins<T>(mut entries: Vec<(Oid<'static>, T)>) -> Vec<(Oid<'static>, T)> {
+    // A stable sort keeps equal OIDs in input order; keep the last of each run.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(Oid<'static>, T)> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match out.last_mut() {
+            Some(last) if last.0 == entry.0 => *last = entry,
+            _ => out.push(entry),
+        }
+    }
+    out
+}
+
 /// Iterator over an OID's arcs. See [`Oid::arcs`].
 #[derive(Debug, Clone)]
 pub struct Arcs<'o> {

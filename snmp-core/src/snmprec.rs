@@ -282,17 +282,9 @@ impl Recording {
 
     /// Builds a recording from pairs in any order; of pairs with the same OID, the last wins.
     pub fn from_entries(entries: impl IntoIterator<Item = (Oid<'static>, Value<'static>)>) -> Self {
-        let mut entries: Vec<_> = entries.into_iter().collect();
-        // A stable sort keeps equal OIDs in input order; keep the last of each run.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(Oid<'static>, Value<'static>)> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => out.push(entry),
-            }
+        Self {
+            entries: crate::oid::sort_last_wins(entries.into_iter().collect()),
         }
-        Self { entries: out }
     }
 
     /// The records, sorted by OID, one per OID.

@@ -248,18 +248,8 @@ fn parent_ber_len(ber: &[u8]) -> usize {
 impl FromIterator<(Oid<'static>, Value<'static>)> for MibTree {
     /// Builds a read-only tree; for a repeated OID the last value wins.
     fn from_iter<I: IntoIterator<Item = (Oid<'static>, Value<'static>)>>(iter: I) -> Self {
-        let mut entries: Vec<_> = iter.into_iter().collect();
-        // Stable sort keeps input order among equal OIDs; keep the last of each run.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut deduped: Vec<(Oid<'static>, Value<'static>)> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match deduped.last_mut() {
-                Some(last) if last.0 == e.0 => *last = e,
-                _ => deduped.push(e),
-            }
-        }
         Self {
-            entries: deduped,
+            entries: crate::oid::sort_last_wins(iter.into_iter().collect()),
             writable: false,
             creatable: false,
             hint: AtomicUsize::new(0),

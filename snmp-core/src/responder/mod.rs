@@ -83,6 +83,11 @@ pub struct ResponderLimits {
     /// The most handler calls one request may make (GetNext and GetBulk walks, including
     /// objects skipped because they are outside the view). Default 100,000.
     pub max_handler_calls: usize,
+    /// Whether GetBulk keeps repeating after a repetition in which every varbind is
+    /// endOfMibView, up to max-repetitions (each further varbind endOfMibView again). RFC 3416
+    /// section 4.2.3 allows both; net-snmp stops (the default, `false`), pysnmp and so snmpsim
+    /// repeat, which a simulator answering as snmpsim does needs.
+    pub bulk_repeats_past_end: bool,
 }
 
 impl Default for ResponderLimits {
@@ -91,6 +96,7 @@ impl Default for ResponderLimits {
             max_message_size: 65507,
             max_bulk_varbinds: 2048,
             max_handler_calls: 100_000,
+            bulk_repeats_past_end: false,
         }
     }
 }
@@ -840,7 +846,7 @@ fn get_bulk<'a>(
             *cursor = vb.name.clone();
             out.push(vb);
         }
-        if all_ended {
+        if all_ended && !limits.bulk_repeats_past_end {
             break;
         }
     }

@@ -475,6 +475,18 @@ fn too_big_and_truncation() {
     });
     let (_, _, vbs) = ask(&mut r, &req);
     assert_eq!(vbs.len(), 7);
+    // Past the end of the MIB: net-snmp's way stops after the first all-endOfMibView
+    // repetition; snmpsim's repeats it up to max-repetitions.
+    let mut r = r.with_limits(ResponderLimits::default());
+    let last = bulk(0, 4, &["1.3.6.1.4.1.99999"]);
+    let (_, _, vbs) = ask(&mut r, &request(false, "public", last.clone()));
+    assert_eq!(vbs, ["1.3.6.1.4.1.99999=EndOfMibView"]);
+    let mut r = r.with_limits(ResponderLimits {
+        bulk_repeats_past_end: true,
+        ..ResponderLimits::default()
+    });
+    let (_, _, vbs) = ask(&mut r, &request(false, "public", last));
+    assert_eq!(vbs, ["1.3.6.1.4.1.99999=EndOfMibView"; 4]);
     // The handler-call budget: a walk that runs out with nothing found is a genErr.
     let mut r = r.with_limits(ResponderLimits {
         max_handler_calls: 0,
