@@ -12,6 +12,9 @@
 //! | [`hex`] | lenient hex parsing and lowercase hex output |
 //! | [`notify`] | `fleetwire trap / inform / listen`: SNMP notifications with net-snmp's conventions |
 //! | [`upload`] | `fleetwire upload enqueue / flush / status`: a durable spool uploaded over HTTPS with [`fleetwire_transport`] |
+//! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
+//! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
+//! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -37,7 +40,10 @@ pub mod hex;
 pub mod json;
 pub mod notify;
 pub mod pcap;
+pub mod query;
 pub mod sample;
+pub mod snmp_args;
 pub mod text;
 pub mod upload;
 pub mod usm;
+pub mod varbind_fmt;

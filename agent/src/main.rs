@@ -6,6 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::query::{
+    self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
+};
+use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
 
@@ -24,14 +28,51 @@ enum Command {
     /// Queue payloads in a durable spool and upload them over HTTPS.
     #[command(subcommand)]
     Upload(UploadCommand),
+    /// SNMP GET, with net-snmp's options and output (snmpget).
+    Get(GetArgs),
+    /// SNMP GETNEXT (snmpgetnext).
+    #[command(name = "getnext")]
+    GetNext(GetArgs),
+    /// SNMP GETBULK (snmpbulkget).
+    #[command(name = "getbulk")]
+    GetBulk(GetBulkArgs),
+    /// SNMP SET: OID TYPE VALUE... (snmpset).
+    Set(SetArgs),
+    /// Walk a subtree with GETNEXT (snmpwalk).
+    Walk(WalkArgs),
+    /// Walk a subtree with GETBULK (snmpbulkwalk).
+    #[command(name = "bulkwalk")]
+    BulkWalk(BulkWalkArgs),
 }
 
 fn main() -> ExitCode {
     // clap exits with status 2 on usage errors.
-    let cli = Cli::parse();
+    // net-snmp's `-Cn 5` is joined into `-Cn5` first.
+    let cli = Cli::parse_from(normalize_argv(std::env::args_os()));
     match cli.command {
         Command::Decode(args) => run_decode(&args),
         Command::Upload(command) => run_upload(&command),
+        Command::Get(a) => run_query(&QueryCommand::Get(a)),
+        Command::GetNext(a) => run_query(&QueryCommand::GetNext(a)),
+        Command::GetBulk(a) => run_query(&QueryCommand::GetBulk(a)),
+        Command::Set(a) => run_query(&QueryCommand::Set(a)),
+        Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
+        Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
+    }
+}
+
+fn run_query(command: &QueryCommand) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = query::run(command, &mut out);
+    let flushed = out.flush().map_err(QueryError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(QueryError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fleetwire {}: {e}", command.name());
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 

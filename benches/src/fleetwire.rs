@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use fleetwire_snmp::{
-    CommunityMessage, ErrorStatus, GenericPdu, HeaderData, Message, MsgFlags, Oid, Pdu, ScopedPdu,
+    CommunityMessage, ErrorStatus, GenericPdu, HeaderData, Message, MsgFlags, Pdu, ScopedPdu,
     ScopedPduData, SecurityParameters, UsmSecurityParameters, V3Message, Value, VarBind,
 };
 
@@ -15,10 +15,6 @@ use crate::fixtures::{Envelope, Fixture, MessageSpec};
 use crate::normalized::{CollectSink, Decoded, Field, NormalizedValue, Sink, ValueRef};
 use crate::peers::failed;
 use crate::{PeerError, PreparedEncode};
-
-fn arcs<'o>(oid: &'o Oid<'_>) -> impl Iterator<Item = u64> + 'o {
-    oid.arcs().map(u64::from)
-}
 
 /// Decodes `fixture.wire` with fleetwire-snmp and reports everything to `sink`.
 pub fn decode<S: Sink>(fixture: &Fixture, sink: &mut S) -> Result<(), PeerError> {
@@ -75,11 +71,11 @@ pub(crate) fn walk_pdu<S: Sink>(pdu: &Pdu<'_>, sink: &mut S) -> Result<(), PeerE
         }
     }
     for vb in pdu.varbinds() {
-        sink.name(arcs(&vb.name));
+        sink.name(vb.name.arcs().map(u64::from));
         match &vb.value {
             Value::Integer(v) => sink.value(ValueRef::Int(i64::from(*v))),
             Value::OctetString(s) => sink.value(ValueRef::Str(s)),
-            Value::ObjectIdentifier(o) => sink.oid_value(arcs(o)),
+            Value::ObjectIdentifier(o) => sink.oid_value(o.arcs().map(u64::from)),
             Value::IpAddress(a) => sink.value(ValueRef::Ip(*a)),
             Value::Counter32(v) => sink.value(ValueRef::Counter32(*v)),
             Value::Gauge32(v) | Value::UInteger32(v) => sink.value(ValueRef::Gauge32(*v)),

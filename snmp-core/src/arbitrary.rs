@@ -202,6 +202,17 @@ fn usm() -> impl Strategy<Value = UsmSecurityParameters<'static>> {
         )
 }
 
+/// Any plaintext scoped PDU.
+pub(crate) fn scoped_pdu() -> impl Strategy<Value = ScopedPdu<'static>> {
+    (engine_id(), bytes_between(0, 32), pdu(false)).prop_map(
+        |(context_engine_id, context_name, pdu)| ScopedPdu {
+            context_engine_id,
+            context_name,
+            pdu,
+        },
+    )
+}
+
 /// Any SNMPv3 message (USM or another security model; plaintext or encrypted scoped PDU).
 pub(crate) fn v3_message() -> impl Strategy<Value = V3Message<'static>> {
     let security = prop_oneof![
@@ -209,19 +220,12 @@ pub(crate) fn v3_message() -> impl Strategy<Value = V3Message<'static>> {
         1 => ((1u32..=(i32::MAX as u32)).prop_filter("not USM", |m| *m != SECURITY_MODEL_USM), bytes(40))
             .prop_map(|(m, b)| (m, SecurityParameters::Other(b))),
     ];
-    let scoped = (engine_id(), bytes_between(0, 32), pdu(false)).prop_map(
-        |(context_engine_id, context_name, pdu)| ScopedPdu {
-            context_engine_id,
-            context_name,
-            pdu,
-        },
-    );
     (
         non_negative(),
         484u32..=(i32::MAX as u32),
         flags(),
         security,
-        scoped,
+        scoped_pdu(),
         bytes(120),
     )
         .prop_map(

@@ -42,8 +42,9 @@
 //! - `rasn`: conversions to and from [rasn-snmp](https://docs.rs/rasn-snmp) 0.30 message types.
 //! - `fips`: `crypto::AwsLcFips`, a USM crypto provider on the aws-lc-rs FIPS 140-3 module
 //!   (building it needs `cmake` and `golang-go`).
-//! - `tokio`: the UDP shells around the sans-IO code, e.g. `notification::NotificationSender`
-//!   and `notification::NotificationListener`.
+//! - `tokio`: the UDP shells around the sans-IO code: `client`, the async manager over UDP
+//!   (IPv4 and IPv6) around the sans-IO [`manager`]; `notification::NotificationSender` and
+//!   `notification::NotificationListener` around [`notification`].
 //!
 //! ## SNMPv3 security
 //! [`usm`] implements the User-based Security Model (RFC 3414, RFC 3826, RFC 7860) sans-IO,
@@ -60,8 +61,12 @@
 extern crate alloc;
 
 mod ber;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod client;
 pub mod crypto;
 mod error;
+pub mod manager;
 mod message;
 pub mod notification;
 mod oid;

@@ -229,10 +229,36 @@ impl<'a> ScopedPdu<'a> {
         opts: &DecodeOptions,
     ) -> Result<(Self, usize, Anomalies), DecodeError> {
         let mut ctx = Ctx::new(*opts);
+        if let Some(fast) = fast::scoped_pdu_prefix(bytes, &mut ctx) {
+            return fast.map(|(pdu, used)| (pdu, used, ctx.anomalies));
+        }
+        Self::decode_prefix_general(bytes, &mut ctx).map(|(pdu, used)| (pdu, used, ctx.anomalies))
+    }
+
+    /// The general decoder of [`decode_prefix`](Self::decode_prefix).
+    #[inline(never)]
+    fn decode_prefix_general(bytes: &'a [u8], ctx: &mut Ctx) -> Result<(Self, usize), DecodeError> {
         let mut r = Reader::new(bytes, 0);
-        let mut seq = r.sequence(Field::ScopedPdu, &mut ctx)?;
-        let pdu = Self::decode_body(&mut seq, &mut ctx)?;
-        Ok((pdu, r.offset(), ctx.anomalies))
+        let mut seq = r.sequence(Field::ScopedPdu, ctx)?;
+        let pdu = Self::decode_body(&mut seq, ctx)?;
+        Ok((pdu, r.offset()))
+    }
+
+    /// Both decoders of [`decode_prefix`](Self::decode_prefix) separately, for testing.
+    #[cfg(test)]
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn decode_prefix_paths_for_test(
+        bytes: &'a [u8],
+        opts: &DecodeOptions,
+    ) -> (
+        Option<Result<(Self, usize), DecodeError>>,
+        Result<(Self, usize), DecodeError>,
+    ) {
+        let fast = fast::scoped_pdu_prefix(bytes, &mut Ctx::new(*opts));
+        (
+            fast,
+            Self::decode_prefix_general(bytes, &mut Ctx::new(*opts)),
+        )
     }
 
     fn decode_body(r: &mut Reader<'a>, ctx: &mut Ctx) -> Result<Self, DecodeError> {
@@ -820,6 +846,41 @@ mod fast {
         }
     }
 
+    /// The contents of a ScopedPDU SEQUENCE that ends the `total`-byte input.
+    #[inline]
+    fn scoped_body<'a>(
+        scoped: &'a [u8],
+        total: usize,
+        ctx: &mut Ctx,
+    ) -> Option<Result<ScopedPdu<'a>, DecodeError>> {
+        let (context_engine_id, scoped) = take(scoped, tag::OCTET_STRING)?;
+        let (context_name, scoped) = take(scoped, tag::OCTET_STRING)?;
+        if !engine_id_ok(context_engine_id) || context_name.len() > 255 {
+            return None;
+        }
+        Some(pdu(scoped, total, ctx, false)?.map(|pdu| ScopedPdu {
+            context_engine_id: Cow::Borrowed(context_engine_id),
+            context_name: Cow::Borrowed(context_name),
+            pdu,
+        }))
+    }
+
+    /// A plaintext ScopedPDU at the start of `bytes` (decrypted data, perhaps followed by
+    /// privacy padding), and the number of bytes it occupies.
+    #[inline]
+    pub(super) fn scoped_pdu_prefix<'a>(
+        bytes: &'a [u8],
+        ctx: &mut Ctx,
+    ) -> Option<Result<(ScopedPdu<'a>, usize), DecodeError>> {
+        let (body, padding) = take(bytes, tag::SEQUENCE)?;
+        let used = bytes.len() - padding.len();
+        // Offsets count from the start of `bytes`, so the prefix is the whole input here.
+        let prefix = bytes.get(..used)?;
+        let body_start = used - body.len();
+        let body = prefix.get(body_start..)?;
+        Some(scoped_body(body, used, ctx)?.map(|s| (s, used)))
+    }
+
     #[inline]
     fn v3<'a>(
         rest: &'a [u8],
@@ -859,21 +920,10 @@ mod fast {
             let [tag::SEQUENCE, rest @ ..] = rest else {
                 return None;
             };
-            let scoped = exact(rest)?;
-            let (context_engine_id, scoped) = take(scoped, tag::OCTET_STRING)?;
-            let (context_name, scoped) = take(scoped, tag::OCTET_STRING)?;
-            if !engine_id_ok(context_engine_id) || context_name.len() > 255 {
-                return None;
-            }
-            let pdu = match pdu(scoped, total, ctx, false)? {
-                Ok(p) => p,
+            match scoped_body(exact(rest)?, total, ctx)? {
+                Ok(s) => ScopedPduData::Plaintext(s),
                 Err(e) => return Some(Err(e)),
-            };
-            ScopedPduData::Plaintext(ScopedPdu {
-                context_engine_id: Cow::Borrowed(context_engine_id),
-                context_name: Cow::Borrowed(context_name),
-                pdu,
-            })
+            }
         };
         Some(Ok(Message::V3(V3Message {
             header: HeaderData {

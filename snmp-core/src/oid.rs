@@ -42,6 +42,7 @@ impl<'a> Oid<'a> {
     }
 
     /// Validates BER contents against a custom arc limit (at most 128).
+    #[inline]
     pub(crate) fn from_ber_limited(bytes: &'a [u8], max_arcs: usize) -> Result<Self, OidError> {
         validate_ber(bytes, max_arcs.min(Limits::RFC_MAX_OID_ARCS))?;
         Ok(Self(Cow::Borrowed(bytes)))
@@ -83,6 +84,7 @@ impl<'a> Oid<'a> {
     }
 
     /// The arcs, decoded on the fly.
+    #[inline]
     pub fn arcs(&self) -> Arcs<'_> {
         Arcs::new(&self.0)
     }
@@ -153,19 +155,39 @@ fn push_subidentifier(out: &mut Vec<u8>, mut value: u64) {
 
 /// Checks BER OID contents: minimal sub-identifiers, complete last sub-identifier, arc range and
 /// count.
+/// Whether no byte has its high bit set, a word at a time.
+#[inline]
+fn all_single_byte(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let mut high = 0u64;
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        high |= u64::from_le_bytes(word);
+    }
+    let tail = words.remainder().iter().fold(0u8, |acc, b| acc | b);
+    high & 0x8080_8080_8080_8080 == 0 && tail < 0x80
+}
+
+#[inline]
 fn validate_ber(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
     if bytes.is_empty() {
         return Err(OidError::Empty);
     }
     // Fast path: every sub-identifier is one byte (most MIB OIDs), so each is minimal and in
     // range, and the arc count is the byte count plus one.
-    if bytes.iter().all(|&b| b < 0x80) {
+    if all_single_byte(bytes) {
         return if bytes.len() < max_arcs {
             Ok(())
         } else {
             Err(OidError::TooManyArcs { max: max_arcs })
         };
     }
+    validate_multi_byte(bytes, max_arcs)
+}
+
+/// [`validate_ber`] for OIDs with multi-byte sub-identifiers: minimal, in range, bounded.
+fn validate_multi_byte(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
     let mut arcs = 1usize; // the first sub-identifier holds two arcs
     let mut value: u64 = 0;
     let mut start = true;
@@ -202,27 +224,40 @@ fn validate_ber(bytes: &[u8], max_arcs: usize) -> Result<(), OidError> {
 /// Iterator over an OID's arcs. See [`Oid::arcs`].
 #[derive(Debug, Clone)]
 pub struct Arcs<'o> {
-    /// Sub-identifiers not yet read (after the first, which `head` holds split in two).
+    /// Sub-identifiers not yet read (after the first, which `first`/`second` hold split in
+    /// two). Scalar fields, not an array, so a caller's loop keeps them in registers.
     bytes: &'o [u8],
     /// The first two arcs, and how many of them are still to be returned.
-    head: [u32; 2],
+    first: u32,
+    second: u32,
     head_left: u8,
 }
 
 impl<'o> Arcs<'o> {
+    #[inline]
     fn new(bytes: &'o [u8]) -> Self {
         let mut arcs = Arcs {
             bytes,
-            head: [0; 2],
+            first: 0,
+            second: 0,
             head_left: 0,
         };
-        if let Some(value) = arcs.subidentifier() {
+        let first = match bytes {
+            // Hot path: a one-byte first sub-identifier (every OID under 1.3 and 0.x).
+            [b, rest @ ..] if *b < 0x80 => {
+                arcs.bytes = rest;
+                Some(u64::from(*b))
+            }
+            _ => arcs.subidentifier(),
+        };
+        if let Some(value) = first {
             let (a, b) = match value {
                 0..=39 => (0, value),
                 40..=79 => (1, value - 40),
                 _ => (2, value - 80),
             };
-            arcs.head = [a, u32::try_from(b).unwrap_or(u32::MAX)];
+            arcs.first = a;
+            arcs.second = u32::try_from(b).unwrap_or(u32::MAX);
             arcs.head_left = 2;
         }
         arcs
@@ -250,19 +285,21 @@ impl Iterator for Arcs<'_> {
     fn next(&mut self) -> Option<u32> {
         if self.head_left > 0 {
             let arc = if self.head_left == 2 {
-                self.head[0]
+                self.first
             } else {
-                self.head[1]
+                self.second
             };
             self.head_left -= 1;
             return Some(arc);
         }
         // Hot path: a one-byte sub-identifier.
-        if let [b, rest @ ..] = self.bytes
-            && *b < 0x80
-        {
-            self.bytes = rest;
-            return Some(u32::from(*b));
+        match self.bytes {
+            [] => return None,
+            [b, rest @ ..] if *b < 0x80 => {
+                self.bytes = rest;
+                return Some(u32::from(*b));
+            }
+            _ => {}
         }
         self.subidentifier()
             .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
@@ -354,9 +391,23 @@ impl TryFrom<&[u32]> for Oid<'static> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use alloc::string::ToString;
+
+    /// The word-at-a-time scan finds a high bit at every position of every length.
+    #[test]
+    fn single_byte_scan_sees_every_position() {
+        for len in 0..40usize {
+            let clean: alloc::vec::Vec<u8> = (0..len).map(|i| (i as u8) & 0x7f).collect();
+            assert!(all_single_byte(&clean));
+            for at in 0..len {
+                let mut v = clean.clone();
+                v[at] |= 0x80;
+                assert!(!all_single_byte(&v), "len {len} at {at}");
+            }
+        }
+    }
 
     #[test]
     fn text_round_trip_and_limits() {

@@ -35,35 +35,35 @@ pub(crate) mod fast {
         Oid::from_ber_limited(bytes, max_arcs).ok()
     }
 
-    /// Big-endian magnitude of a minimal, non-negative INTEGER encoding of at most `max` bytes.
+    /// The magnitude octets of a minimal, non-negative INTEGER encoding of at most `max` bytes
+    /// (a leading zero octet that only clears the sign is dropped).
     #[inline]
-    fn non_negative(c: &[u8], max: usize) -> Option<u64> {
+    fn non_negative_digits(c: &[u8], max: usize) -> Option<&[u8]> {
         let digits = match c {
-            [0, b, ..] if *b >= 0x80 => c.get(1..)?,
+            [0, rest @ ..] if rest.first().is_some_and(|b| *b >= 0x80) => rest,
             [b, ..] if *b < 0x80 && (c.len() == 1 || *b != 0) => c,
             _ => return None,
         };
-        if digits.len() > max {
-            return None;
-        }
-        be_u64(digits)
+        (digits.len() <= max).then_some(digits)
     }
 
-    /// A big-endian number of 1 to 8 bytes, without a loop.
+    /// Big-endian magnitude of a minimal, non-negative INTEGER encoding of at most `max` bytes.
     #[inline]
-    fn be_u64(d: &[u8]) -> Option<u64> {
-        let mut buf = [0u8; 8];
-        match d {
-            [a] => buf[7] = *a,
-            [a, b] => [buf[6], buf[7]] = [*a, *b],
-            [a, b, c] => [buf[5], buf[6], buf[7]] = [*a, *b, *c],
-            [a, b, c, e] => return Some(u64::from(u32::from_be_bytes([*a, *b, *c, *e]))),
-            _ => {
-                let tail = buf.get_mut(8usize.checked_sub(d.len())?..)?;
-                tail.copy_from_slice(d);
-            }
+    fn non_negative(c: &[u8], max: usize) -> Option<u64> {
+        non_negative_digits(c, max).map(be_u64)
+    }
+
+    /// A big-endian number of at most 8 bytes, assembled in registers (writing bytes into a
+    /// buffer and reading it back as a word stalls store-to-load forwarding).
+    #[inline]
+    fn be_u64(d: &[u8]) -> u64 {
+        match *d {
+            [a] => u64::from(a),
+            [a, b] => u64::from(u16::from_be_bytes([a, b])),
+            [a, b, c] => u64::from(u32::from_be_bytes([0, a, b, c])),
+            [a, b, c, e] => u64::from(u32::from_be_bytes([a, b, c, e])),
+            _ => d.iter().fold(0, |v, b| (v << 8) | u64::from(*b)),
         }
-        Some(u64::from_be_bytes(buf))
     }
 
     /// A varbind's framing in short form: `30 L 06 L name T L content`, exactly filling `L`.
@@ -119,9 +119,9 @@ pub(crate) mod fast {
             tag::OBJECT_IDENTIFIER => oid(c, max_arcs, false).is_some(),
             tag::IP_ADDRESS => c.len() == 4,
             tag::COUNTER32 | tag::GAUGE32 | tag::TIMETICKS | tag::UINTEGER32 => {
-                non_negative(c, 4).is_some()
+                non_negative_digits(c, 4).is_some()
             }
-            tag::COUNTER64 => !v1 && non_negative(c, 8).is_some(),
+            tag::COUNTER64 => !v1 && non_negative_digits(c, 8).is_some(),
             tag::NO_SUCH_OBJECT | tag::NO_SUCH_INSTANCE | tag::END_OF_MIB_VIEW => {
                 !v1 && c.is_empty()
             }
@@ -606,6 +606,9 @@ enum IterRepr<'l> {
 impl<'l> Iterator for VarBindIter<'l> {
     type Item = VarBind<'l>;
 
+    // Inline across crates: a caller's walk then keeps the varbind in registers instead of
+    // round-tripping it through the stack (measured in the usm/receive bench).
+    #[inline]
     fn next(&mut self) -> Option<VarBind<'l>> {
         match &mut self.0 {
             // The bytes were validated with the same options when the list was decoded, so

@@ -14,10 +14,10 @@ use alloc::vec::Vec;
 
 use proptest::prelude::*;
 
-use crate::arbitrary::{encoded, message};
+use crate::arbitrary::{encoded, message, scoped_pdu};
 use crate::{
     AnomalyKind, DecodeOptions, ErrorKind, Field, Leniency, Limit, Limits, Message, OidError, Pdu,
-    PduType, Value,
+    PduType, ScopedPdu, Value,
 };
 
 proptest! {
@@ -108,6 +108,42 @@ proptest! {
             if let Some(fast) = fast {
                 prop_assert_eq!(fast, general);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Decrypted scoped PDUs (with privacy padding after them) decode the same on both paths.
+    #[test]
+    fn fast_scoped_prefix_agrees_with_general_path(
+        s in scoped_pdu(),
+        padding in proptest::collection::vec(any::<u8>(), 0..16),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+    ) {
+        let mut bytes = Vec::new();
+        s.encode(&mut bytes);
+        let len = bytes.len();
+        bytes.extend(padding);
+        let clean = bytes.clone();
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let lenient = DecodeOptions::default().with_leniency(Leniency::all());
+        for opts in [DecodeOptions::default(), lenient] {
+            let (fast, general) = ScopedPdu::decode_prefix_paths_for_test(&bytes, &opts);
+            if let Some(fast) = fast {
+                prop_assert_eq!(fast, general);
+            }
+        }
+        // Unedited, the fast path takes canonical encodings and finds the right prefix.
+        let (fast, _) = ScopedPdu::decode_prefix_paths_for_test(&clean, &DecodeOptions::default());
+        if let Some(fast) = fast {
+            let (decoded, used) = fast.map_err(|e| TestCaseError::fail(alloc::format!("{e}")))?;
+            prop_assert_eq!(used, len);
+            prop_assert_eq!(decoded, s);
         }
     }
 }

@@ -39,28 +39,25 @@ fn ours_priv(p: tk::PrivProtocol) -> PrivProtocol {
     PrivProtocol::from_name(p.net_snmp()).unwrap()
 }
 
-/// The 43 users: (testkit user for snmpd and tshark, our user).
+/// The 43 users of [`tk::matrix_users`]: (testkit user for snmpd and tshark, our user).
 fn users() -> Vec<(tk::UsmUser, UsmUser)> {
-    let mut v = vec![(tk::UsmUser::new("noauth"), UsmUser::new(b"noauth").unwrap())];
-    for a in tk::AuthProtocol::ALL {
-        let privs = std::iter::once(None).chain(tk::PrivProtocol::ALL.map(Some));
-        for p in privs {
-            let name =
-                format!("{}-{}", a.net_snmp(), p.map_or("none", |p| p.net_snmp())).to_lowercase();
-            let mut theirs = tk::UsmUser::new(&name).auth(a, AUTH_PASS);
-            let mut ours = UsmUser::new(name.as_bytes())
-                .unwrap()
-                .with_auth_password(&CRYPTO, ours_auth(a), AUTH_PASS.as_bytes())
-                .unwrap();
-            if let Some(p) = p {
-                theirs = theirs.privacy(p, PRIV_PASS);
+    let v: Vec<_> = tk::matrix_users(AUTH_PASS, PRIV_PASS)
+        .into_iter()
+        .map(|theirs| {
+            let mut ours = UsmUser::new(theirs.name.as_bytes()).unwrap();
+            if let Some((a, pass)) = &theirs.auth {
                 ours = ours
-                    .with_priv_password(&CRYPTO, ours_priv(p), PRIV_PASS.as_bytes())
+                    .with_auth_password(&CRYPTO, ours_auth(*a), pass.as_bytes())
                     .unwrap();
             }
-            v.push((theirs, ours));
-        }
-    }
+            if let Some((p, pass)) = &theirs.privacy {
+                ours = ours
+                    .with_priv_password(&CRYPTO, ours_priv(*p), pass.as_bytes())
+                    .unwrap();
+            }
+            (theirs, ours)
+        })
+        .collect();
     assert_eq!(v.len(), 43);
     v
 }

@@ -88,4 +88,6 @@ pub use tshark::{
     Dissection, SEVERITY_CHAT, SEVERITY_ERROR, SEVERITY_NOTE, SEVERITY_WARN, tshark_dissect,
     write_pcap,
 };
-pub use usm::{AuthProtocol, PrivProtocol, SecurityLevel, UsmUser, text_engine_id_hex};
+pub use usm::{
+    AuthProtocol, PrivProtocol, SecurityLevel, UsmUser, matrix_users, text_engine_id_hex,
+};

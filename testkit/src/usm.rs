@@ -302,6 +302,30 @@ impl UsmUser {
     }
 }
 
+/// The interop matrix's 43 users: `noauth` (noAuthNoPriv), then for every authentication
+/// protocol one user without privacy and one per privacy protocol, named
+/// `{auth}-{priv or none}` in lower case (`sha-256-aes-192-c`), all with the same passwords.
+///
+/// ```
+/// let users = fleetwire_testkit::usm::matrix_users("authpass123", "privpass123");
+/// assert_eq!(users.len(), 43);
+/// assert_eq!(users[0].name, "noauth");
+/// assert_eq!(users[42].name, "sha-512-aes-256-c");
+/// ```
+pub fn matrix_users(auth_pass: &str, priv_pass: &str) -> Vec<UsmUser> {
+    let mut users = vec![UsmUser::new("noauth")];
+    for a in AuthProtocol::ALL {
+        users.push(
+            UsmUser::new(&format!("{}-none", a.net_snmp()).to_lowercase()).auth(a, auth_pass),
+        );
+        for p in PrivProtocol::ALL {
+            let name = format!("{}-{}", a.net_snmp(), p.net_snmp()).to_lowercase();
+            users.push(UsmUser::new(&name).auth(a, auth_pass).privacy(p, priv_pass));
+        }
+    }
+    users
+}
+
 /// The engine ID net-snmp derives from a text `engineID` config line, as
 /// `0x…` hex: `80 00 1F 88` (enterprise 8072 with the high bit set), format
 /// `04` (text), then the text's bytes. Verified: `engineID fleetwire-test`

@@ -14,6 +14,7 @@ use aws_lc_rs::{digest, hmac, iv::FixedLength, rand};
 
 use super::{
     CipherAlgorithm, CipherDirection, CryptoError, CryptoProvider, HashAlgorithm, HashContext,
+    MacKey,
 };
 
 const NAME: &str = "aws-lc-rs FIPS";
@@ -76,6 +77,43 @@ impl HashContext for Hasher {
     }
 }
 
+fn hmac_alg(alg: HashAlgorithm) -> Result<hmac::Algorithm, CryptoError> {
+    Ok(match alg {
+        HashAlgorithm::Md5 => return Err(unsupported("HMAC-MD5")),
+        HashAlgorithm::Sha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        HashAlgorithm::Sha224 => hmac::HMAC_SHA224,
+        HashAlgorithm::Sha256 => hmac::HMAC_SHA256,
+        HashAlgorithm::Sha384 => hmac::HMAC_SHA384,
+        HashAlgorithm::Sha512 => hmac::HMAC_SHA512,
+    })
+}
+
+/// HMAC under `key` over the concatenation of `data`; the first `out.len()` bytes to `out`.
+fn hmac_sign(key: &hmac::Key, data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError> {
+    let mut ctx = hmac::Context::with_key(key);
+    for part in data {
+        ctx.update(part);
+    }
+    let tag = ctx.sign();
+    let tag = tag.as_ref();
+    let found = out.len();
+    let src = tag.get(..found).ok_or(CryptoError::OutputLength {
+        algorithm: "HMAC",
+        max: tag.len(),
+        found,
+    })?;
+    out.copy_from_slice(src);
+    Ok(())
+}
+
+struct PreparedHmac(hmac::Key);
+
+impl MacKey for PreparedHmac {
+    fn mac(&self, data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError> {
+        hmac_sign(&self.0, data, out)
+    }
+}
+
 impl CryptoProvider for AwsLcFips {
     fn name(&self) -> &'static str {
         NAME
@@ -96,29 +134,19 @@ impl CryptoProvider for AwsLcFips {
         data: &[&[u8]],
         out: &mut [u8],
     ) -> Result<(), CryptoError> {
-        let a = match alg {
-            HashAlgorithm::Md5 => return Err(unsupported("HMAC-MD5")),
-            HashAlgorithm::Sha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-            HashAlgorithm::Sha224 => hmac::HMAC_SHA224,
-            HashAlgorithm::Sha256 => hmac::HMAC_SHA256,
-            HashAlgorithm::Sha384 => hmac::HMAC_SHA384,
-            HashAlgorithm::Sha512 => hmac::HMAC_SHA512,
-        };
-        let key = hmac::Key::new(a, key);
-        let mut ctx = hmac::Context::with_key(&key);
-        for part in data {
-            ctx.update(part);
-        }
-        let tag = ctx.sign();
-        let tag = tag.as_ref();
-        let found = out.len();
-        let src = tag.get(..found).ok_or(CryptoError::OutputLength {
-            algorithm: "HMAC",
-            max: tag.len(),
-            found,
-        })?;
-        out.copy_from_slice(src);
-        Ok(())
+        hmac_sign(&hmac::Key::new(hmac_alg(alg)?, key), data, out)
+    }
+
+    fn prepare_mac(
+        &self,
+        alg: HashAlgorithm,
+        key: &[u8],
+    ) -> Result<Option<Box<dyn MacKey>>, CryptoError> {
+        // aws-lc keeps the keyed HMAC_CTX in the Key; each Context starts from a copy.
+        Ok(Some(Box::new(PreparedHmac(hmac::Key::new(
+            hmac_alg(alg)?,
+            key,
+        )))))
     }
 
     fn cipher(
@@ -205,6 +233,12 @@ mod tests {
             fips.hmac(h, b"key", &[&data], &mut a[..n]).unwrap();
             rc.hmac(h, b"key", &[&data], &mut b[..n]).unwrap();
             assert_eq!(a, b);
+            let prepared = fips.prepare_mac(h, b"key").unwrap().unwrap();
+            let mut c = [0u8; 24];
+            prepared
+                .mac(&[&data[..10], &data[10..]], &mut c[..n])
+                .unwrap();
+            assert_eq!(a, c);
         }
         for c in [
             CipherAlgorithm::Aes128Cfb,

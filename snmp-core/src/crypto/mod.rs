@@ -226,6 +226,40 @@ pub trait HashContext {
     fn finish(self: Box<Self>, out: &mut [u8]) -> Result<usize, CryptoError>;
 }
 
+/// An HMAC key prepared once for many messages: the inner and outer hash states after
+/// absorbing the padded key (RFC 2104 section 2), so each MAC costs two compression-function
+/// calls less than [`CryptoProvider::hmac`]. The states are as secret as the key; backends
+/// zeroize them on drop.
+pub trait MacKey: Send + Sync {
+    /// HMAC over the concatenation of `data`; writes the first `out.len()` bytes of the MAC
+    /// (at most the digest length) to `out`.
+    fn mac(&self, data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError>;
+}
+
+impl fmt::Debug for dyn MacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MacKey(..)")
+    }
+}
+
+/// A privacy key whose cipher key schedule is expanded once for many messages. Backends
+/// zeroize the schedule on drop.
+pub trait CipherKey: Send + Sync {
+    /// Encrypts or decrypts `data` in place, as [`CryptoProvider::cipher`] with this key.
+    fn apply(
+        &self,
+        direction: CipherDirection,
+        iv: &[u8],
+        data: &mut [u8],
+    ) -> Result<(), CryptoError>;
+}
+
+impl fmt::Debug for dyn CipherKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CipherKey(..)")
+    }
+}
+
 /// The crypto operations USM needs. Implementations must be deterministic apart from
 /// [`salt_seed`](Self::salt_seed).
 pub trait CryptoProvider: fmt::Debug + Send + Sync {
@@ -262,6 +296,29 @@ pub trait CryptoProvider: fmt::Debug + Send + Sync {
 
     /// A random 64-bit start value for the privacy salt counter (RFC 3826 section 3.1.2.1).
     fn salt_seed(&self) -> Result<u64, CryptoError>;
+
+    /// Prepares `key` for many [`hmac`](Self::hmac) calls with `alg`. `Ok(None)` (the
+    /// default) means the backend has no prepared form; USM then calls `hmac` per message.
+    /// USM prepares each localized key once, when it is localized.
+    fn prepare_mac(
+        &self,
+        alg: HashAlgorithm,
+        key: &[u8],
+    ) -> Result<Option<Box<dyn MacKey>>, CryptoError> {
+        let _ = (alg, key);
+        Ok(None)
+    }
+
+    /// Prepares `key` for many [`cipher`](Self::cipher) calls with `alg`; `Ok(None)` (the
+    /// default) means USM calls `cipher` per message.
+    fn prepare_cipher(
+        &self,
+        alg: CipherAlgorithm,
+        key: &[u8],
+    ) -> Result<Option<Box<dyn CipherKey>>, CryptoError> {
+        let _ = (alg, key);
+        Ok(None)
+    }
 
     /// The digest of the concatenation of `parts`, written to the start of `out`; returns its
     /// length.

@@ -4,13 +4,15 @@ use alloc::boxed::Box;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use cipher::{
-    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit,
+    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit,
+    KeyInit, KeyIvInit,
 };
 use hmac::{EagerHash, Hmac, Mac};
 use sha2::Digest;
 
 use super::{
-    CipherAlgorithm, CipherDirection, CryptoError, CryptoProvider, HashAlgorithm, HashContext,
+    CipherAlgorithm, CipherDirection, CipherKey, CryptoError, CryptoProvider, HashAlgorithm,
+    HashContext, MacKey,
 };
 
 const NAME: &str = "RustCrypto";
@@ -75,14 +77,18 @@ impl<D: Digest> HashContext for Hasher<D> {
     }
 }
 
-fn hmac_with<D: EagerHash>(key: &[u8], data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError>
+fn hmac_key<D: EagerHash>(key: &[u8]) -> Result<Hmac<D>, CryptoError>
 where
-    Hmac<D>: KeyInit + Mac,
+    Hmac<D>: KeyInit,
 {
-    let mut mac = <Hmac<D> as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::Backend {
+    <Hmac<D> as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::Backend {
         provider: NAME,
         operation: "HMAC key setup",
-    })?;
+    })
+}
+
+/// Feeds `data` to a keyed HMAC and writes the first `out.len()` bytes of the MAC.
+fn hmac_finish<M: Mac>(mut mac: M, data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError> {
     for part in data {
         Mac::update(&mut mac, part);
     }
@@ -97,12 +103,120 @@ where
     Ok(())
 }
 
-fn check_lengths(
+fn hmac_with<D: EagerHash>(key: &[u8], data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError>
+where
+    Hmac<D>: KeyInit + Mac,
+{
+    hmac_finish(hmac_key::<D>(key)?, data, out)
+}
+
+/// A keyed HMAC whose inner and outer states are cloned per message (the hash cores
+/// zeroize on drop).
+struct PreparedHmac<D: EagerHash>(Hmac<D>);
+
+impl<D: EagerHash> MacKey for PreparedHmac<D>
+where
+    Hmac<D>: Mac + Clone + Send + Sync,
+{
+    fn mac(&self, data: &[&[u8]], out: &mut [u8]) -> Result<(), CryptoError> {
+        hmac_finish(self.0.clone(), data, out)
+    }
+}
+
+fn prepare_hmac<D: EagerHash + 'static>(key: &[u8]) -> Result<Box<dyn MacKey>, CryptoError>
+where
+    Hmac<D>: KeyInit + Mac + Clone + Send + Sync,
+{
+    Ok(Box::new(PreparedHmac(hmac_key::<D>(key)?)))
+}
+
+fn prepare_mac_impl(alg: HashAlgorithm, key: &[u8]) -> Result<Box<dyn MacKey>, CryptoError> {
+    match alg {
+        HashAlgorithm::Md5 => prepare_hmac::<md5::Md5>(key),
+        HashAlgorithm::Sha1 => prepare_hmac::<sha1::Sha1>(key),
+        HashAlgorithm::Sha224 => prepare_hmac::<sha2::Sha224>(key),
+        HashAlgorithm::Sha256 => prepare_hmac::<sha2::Sha256>(key),
+        HashAlgorithm::Sha384 => prepare_hmac::<sha2::Sha384>(key),
+        HashAlgorithm::Sha512 => prepare_hmac::<sha2::Sha512>(key),
+    }
+}
+
+/// A block cipher with its key schedule expanded, cloned into the mode per message (the
+/// schedules zeroize on drop).
+struct PreparedCipher<C> {
+    alg: CipherAlgorithm,
+    cipher: C,
+}
+
+impl<C> CipherKey for PreparedCipher<C>
+where
+    C: BlockCipherEncrypt + BlockCipherDecrypt + Clone + Send + Sync,
+    cfb_mode::Encryptor<C>: InnerIvInit<Inner = C>,
+    cfb_mode::Decryptor<C>: InnerIvInit<Inner = C>,
+    cbc::Encryptor<C>: InnerIvInit<Inner = C> + BlockModeEncrypt,
+    cbc::Decryptor<C>: InnerIvInit<Inner = C> + BlockModeDecrypt,
+{
+    fn apply(
+        &self,
+        direction: CipherDirection,
+        iv: &[u8],
+        data: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        check_iv_and_data(self.alg, iv, data)?;
+        let c = self.cipher.clone();
+        match (self.alg.data_unit() > 1, direction) {
+            (false, CipherDirection::Encrypt) => {
+                cfb_mode::Encryptor::<C>::inner_iv_slice_init(c, iv)
+                    .map_err(setup_failed)?
+                    .encrypt(data)
+            }
+            (false, CipherDirection::Decrypt) => {
+                cfb_mode::Decryptor::<C>::inner_iv_slice_init(c, iv)
+                    .map_err(setup_failed)?
+                    .decrypt(data)
+            }
+            (true, CipherDirection::Encrypt) => cbc_blocks(
+                cbc::Encryptor::<C>::inner_iv_slice_init(c, iv).map_err(setup_failed)?,
+                data,
+                |m, b| m.encrypt_block(b),
+            )?,
+            (true, CipherDirection::Decrypt) => cbc_blocks(
+                cbc::Decryptor::<C>::inner_iv_slice_init(c, iv).map_err(setup_failed)?,
+                data,
+                |m, b| m.decrypt_block(b),
+            )?,
+        }
+        Ok(())
+    }
+}
+
+fn prepare_cipher_with<C>(
     alg: CipherAlgorithm,
     key: &[u8],
-    iv: &[u8],
-    data: &[u8],
-) -> Result<(), CryptoError> {
+) -> Result<Box<dyn CipherKey>, CryptoError>
+where
+    C: KeyInit + 'static,
+    PreparedCipher<C>: CipherKey,
+{
+    check_key(alg, key)?;
+    let cipher = C::new_from_slice(key).map_err(setup_failed)?;
+    Ok(Box::new(PreparedCipher { alg, cipher }))
+}
+
+fn prepare_cipher_impl(
+    alg: CipherAlgorithm,
+    key: &[u8],
+) -> Result<Box<dyn CipherKey>, CryptoError> {
+    match alg {
+        CipherAlgorithm::DesCbc => prepare_cipher_with::<des::Des>(alg, key),
+        CipherAlgorithm::TripleDesCbc => prepare_cipher_with::<des::TdesEde3>(alg, key),
+        CipherAlgorithm::Aes128Cfb => prepare_cipher_with::<aes::Aes128>(alg, key),
+        CipherAlgorithm::Aes192Cfb => prepare_cipher_with::<aes::Aes192>(alg, key),
+        CipherAlgorithm::Aes256Cfb => prepare_cipher_with::<aes::Aes256>(alg, key),
+    }
+}
+
+fn check_key(alg: CipherAlgorithm, key: &[u8]) -> Result<(), CryptoError> {
     if key.len() != alg.key_len() {
         return Err(CryptoError::KeyLength {
             algorithm: alg.name(),
@@ -110,6 +224,10 @@ fn check_lengths(
             found: key.len(),
         });
     }
+    Ok(())
+}
+
+fn check_iv_and_data(alg: CipherAlgorithm, iv: &[u8], data: &[u8]) -> Result<(), CryptoError> {
     if iv.len() != alg.iv_len() {
         return Err(CryptoError::IvLength {
             algorithm: alg.name(),
@@ -135,6 +253,22 @@ fn setup_failed(_: impl core::fmt::Debug) -> CryptoError {
 }
 
 /// CBC over a whole number of 8-byte blocks (DES, 3DES).
+/// Runs a CBC mode over whole 8-byte blocks.
+fn cbc_blocks<M>(
+    mut mode: M,
+    data: &mut [u8],
+    mut step: impl FnMut(&mut M, &mut cipher::Block<M>),
+) -> Result<(), CryptoError>
+where
+    M: cipher::BlockSizeUser,
+{
+    for chunk in data.chunks_exact_mut(8) {
+        let block = chunk.try_into().map_err(setup_failed)?;
+        step(&mut mode, block);
+    }
+    Ok(())
+}
+
 fn cbc8<C>(
     direction: CipherDirection,
     key: &[u8],
@@ -147,25 +281,19 @@ where
     cbc::Decryptor<C>: KeyIvInit + BlockModeDecrypt,
 {
     match direction {
-        CipherDirection::Encrypt => {
-            let mut mode = cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(setup_failed)?;
-            for chunk in data.chunks_exact_mut(8) {
-                let block = chunk.try_into().map_err(setup_failed)?;
-                mode.encrypt_block(block);
-            }
-        }
-        CipherDirection::Decrypt => {
-            let mut mode = cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(setup_failed)?;
-            for chunk in data.chunks_exact_mut(8) {
-                let block = chunk.try_into().map_err(setup_failed)?;
-                mode.decrypt_block(block);
-            }
-        }
+        CipherDirection::Encrypt => cbc_blocks(
+            cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(setup_failed)?,
+            data,
+            |m, b| m.encrypt_block(b),
+        ),
+        CipherDirection::Decrypt => cbc_blocks(
+            cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(setup_failed)?,
+            data,
+            |m, b| m.decrypt_block(b),
+        ),
     }
-    Ok(())
 }
 
-/// 128-bit CFB over any length (AES).
 fn cfb<C>(
     direction: CipherDirection,
     key: &[u8],
@@ -226,7 +354,8 @@ fn cipher_impl(
     iv: &[u8],
     data: &mut [u8],
 ) -> Result<(), CryptoError> {
-    check_lengths(alg, key, iv, data)?;
+    check_key(alg, key)?;
+    check_iv_and_data(alg, iv, data)?;
     match alg {
         CipherAlgorithm::DesCbc => cbc8::<des::Des>(direction, key, iv, data),
         CipherAlgorithm::TripleDesCbc => cbc8::<des::TdesEde3>(direction, key, iv, data),
@@ -236,35 +365,59 @@ fn cipher_impl(
     }
 }
 
+/// The provider methods [`RustCrypto`] and [`Deterministic`] share (they differ only in
+/// name and salt seed).
+macro_rules! rustcrypto_operations {
+    () => {
+        fn hash(&self, alg: HashAlgorithm) -> Result<Box<dyn HashContext>, CryptoError> {
+            Ok(hash_impl(alg))
+        }
+
+        fn hmac(
+            &self,
+            alg: HashAlgorithm,
+            key: &[u8],
+            data: &[&[u8]],
+            out: &mut [u8],
+        ) -> Result<(), CryptoError> {
+            hmac_impl(alg, key, data, out)
+        }
+
+        fn cipher(
+            &self,
+            alg: CipherAlgorithm,
+            direction: CipherDirection,
+            key: &[u8],
+            iv: &[u8],
+            data: &mut [u8],
+        ) -> Result<(), CryptoError> {
+            cipher_impl(alg, direction, key, iv, data)
+        }
+
+        fn prepare_mac(
+            &self,
+            alg: HashAlgorithm,
+            key: &[u8],
+        ) -> Result<Option<Box<dyn MacKey>>, CryptoError> {
+            prepare_mac_impl(alg, key).map(Some)
+        }
+
+        fn prepare_cipher(
+            &self,
+            alg: CipherAlgorithm,
+            key: &[u8],
+        ) -> Result<Option<Box<dyn CipherKey>>, CryptoError> {
+            prepare_cipher_impl(alg, key).map(Some)
+        }
+    };
+}
+
 impl CryptoProvider for RustCrypto {
     fn name(&self) -> &'static str {
         NAME
     }
 
-    fn hash(&self, alg: HashAlgorithm) -> Result<Box<dyn HashContext>, CryptoError> {
-        Ok(hash_impl(alg))
-    }
-
-    fn hmac(
-        &self,
-        alg: HashAlgorithm,
-        key: &[u8],
-        data: &[&[u8]],
-        out: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        hmac_impl(alg, key, data, out)
-    }
-
-    fn cipher(
-        &self,
-        alg: CipherAlgorithm,
-        direction: CipherDirection,
-        key: &[u8],
-        iv: &[u8],
-        data: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        cipher_impl(alg, direction, key, iv, data)
-    }
+    rustcrypto_operations!();
 
     fn salt_seed(&self) -> Result<u64, CryptoError> {
         let n = self.calls.fetch_add(1, Ordering::Relaxed) as u64;
@@ -308,30 +461,7 @@ impl CryptoProvider for Deterministic {
         "deterministic RustCrypto"
     }
 
-    fn hash(&self, alg: HashAlgorithm) -> Result<Box<dyn HashContext>, CryptoError> {
-        Ok(hash_impl(alg))
-    }
-
-    fn hmac(
-        &self,
-        alg: HashAlgorithm,
-        key: &[u8],
-        data: &[&[u8]],
-        out: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        hmac_impl(alg, key, data, out)
-    }
-
-    fn cipher(
-        &self,
-        alg: CipherAlgorithm,
-        direction: CipherDirection,
-        key: &[u8],
-        iv: &[u8],
-        data: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        cipher_impl(alg, direction, key, iv, data)
-    }
+    rustcrypto_operations!();
 
     fn salt_seed(&self) -> Result<u64, CryptoError> {
         Ok(self.seed)

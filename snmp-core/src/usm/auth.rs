@@ -10,7 +10,7 @@ use core::ops::Range;
 
 use subtle::ConstantTimeEq;
 
-use crate::crypto::{CryptoProvider, HashAlgorithm, MAX_DIGEST_LEN};
+use crate::crypto::{CryptoProvider, HashAlgorithm, MAX_DIGEST_LEN, MacKey};
 use crate::usm::UsmError;
 use crate::usm::key::SecretKey;
 
@@ -179,16 +179,23 @@ impl fmt::Display for AuthProtocol {
     }
 }
 
+/// A user's authentication key as message processing uses it: the protocol, the secret,
+/// and its prepared form when the provider made one.
+#[derive(Clone, Copy)]
+pub(crate) struct AuthKey<'k> {
+    pub(crate) provider: &'k dyn CryptoProvider,
+    pub(crate) protocol: AuthProtocol,
+    pub(crate) secret: &'k SecretKey,
+    pub(crate) prepared: Option<&'k dyn MacKey>,
+}
+
 /// The truncated MAC of `bytes` with the `params` range replaced by zeros.
 fn mac(
-    provider: &dyn CryptoProvider,
-    protocol: AuthProtocol,
-    key: &SecretKey,
+    key: AuthKey<'_>,
     bytes: &[u8],
     params: Range<usize>,
     out: &mut [u8],
 ) -> Result<(), UsmError> {
-    let alg = protocol.algorithm();
     let (before, rest) = bytes
         .split_at_checked(params.start)
         .ok_or(UsmError::AuthParametersNotFound)?;
@@ -199,20 +206,25 @@ fn mac(
     let zeros = zeros
         .get(..params.len())
         .ok_or(UsmError::AuthParametersNotFound)?;
-    provider.hmac(alg.hash, key.as_bytes(), &[before, zeros, after], out)?;
+    let data = [before, zeros, after];
+    match key.prepared {
+        Some(k) => k.mac(&data, out)?,
+        None => {
+            let hash = key.protocol.algorithm().hash;
+            key.provider.hmac(hash, key.secret.as_bytes(), &data, out)?;
+        }
+    }
     Ok(())
 }
 
 /// Signs an encoded message in place: `params` is the byte range of its (zeroed)
 /// `msgAuthenticationParameters` contents, which receives the MAC.
 pub(crate) fn sign(
-    provider: &dyn CryptoProvider,
-    protocol: AuthProtocol,
-    key: &SecretKey,
+    key: AuthKey<'_>,
     message: &mut [u8],
     params: Range<usize>,
 ) -> Result<(), UsmError> {
-    let mac_len = protocol.algorithm().mac_len;
+    let mac_len = key.protocol.algorithm().mac_len;
     if params.len() != mac_len {
         return Err(UsmError::AuthParametersLength {
             expected: mac_len,
@@ -223,7 +235,7 @@ pub(crate) fn sign(
     let tag = tag
         .get_mut(..mac_len)
         .ok_or(UsmError::AuthParametersNotFound)?;
-    mac(provider, protocol, key, message, params.clone(), tag)?;
+    mac(key, message, params.clone(), tag)?;
     message
         .get_mut(params)
         .ok_or(UsmError::AuthParametersNotFound)?
@@ -234,14 +246,8 @@ pub(crate) fn sign(
 /// Verifies the MAC of a received message: `params` is the byte range of
 /// `msgAuthenticationParameters` in `bytes`. A wrong length or a wrong MAC is
 /// [`UsmError::WrongDigest`].
-pub(crate) fn verify(
-    provider: &dyn CryptoProvider,
-    protocol: AuthProtocol,
-    key: &SecretKey,
-    bytes: &[u8],
-    params: Range<usize>,
-) -> Result<(), UsmError> {
-    let mac_len = protocol.algorithm().mac_len;
+pub(crate) fn verify(key: AuthKey<'_>, bytes: &[u8], params: Range<usize>) -> Result<(), UsmError> {
+    let mac_len = key.protocol.algorithm().mac_len;
     if params.len() != mac_len {
         return Err(UsmError::WrongDigest);
     }
@@ -252,7 +258,7 @@ pub(crate) fn verify(
     let tag = tag
         .get_mut(..mac_len)
         .ok_or(UsmError::AuthParametersNotFound)?;
-    mac(provider, protocol, key, bytes, params, tag)?;
+    mac(key, bytes, params, tag)?;
     if bool::from(tag.ct_eq(received)) {
         Ok(())
     } else {

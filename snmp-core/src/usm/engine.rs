@@ -221,10 +221,27 @@ impl Session {
         pdu: &Pdu<'_>,
         buf: &mut Vec<u8>,
     ) -> Result<(), UsmError> {
+        self.encode_request_in_context(provider, now, msg_id, None, context_name, pdu, buf)
+    }
+
+    /// [`encode_request`](Self::encode_request) with an explicit contextEngineID (net-snmp's
+    /// `-E`, e.g. to reach a proxied engine); `None` uses the agent's engine ID.
+    #[allow(clippy::too_many_arguments)]
+    pub fn encode_request_in_context(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        now: Duration,
+        msg_id: u32,
+        context_engine_id: Option<&[u8]>,
+        context_name: &[u8],
+        pdu: &Pdu<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), UsmError> {
         let remote = self.remote.as_ref().ok_or(UsmError::DiscoveryNeeded)?;
         let time = remote.clock.estimate(now);
         let mut data = Vec::with_capacity(256);
-        encode_scoped(remote.user.engine_id(), context_name, pdu, &mut data);
+        let context_engine_id = context_engine_id.unwrap_or(remote.user.engine_id());
+        encode_scoped(context_engine_id, context_name, pdu, &mut data);
         let reportable = !matches!(
             pdu.pdu_type(),
             PduType::Response | PduType::Report | PduType::SnmpV2Trap | PduType::Trap

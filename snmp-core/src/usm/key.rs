@@ -4,6 +4,7 @@
 //!
 //! Secrets live in [`SecretKey`]: zeroized on drop, compared in constant time, never printed.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -13,9 +14,9 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::crypto::{CryptoProvider, HashAlgorithm, MAX_DIGEST_LEN};
-use crate::usm::auth::AuthProtocol;
-use crate::usm::privacy::{KeyExtension, PrivProtocol};
+use crate::crypto::{CipherKey, CryptoProvider, HashAlgorithm, MAX_DIGEST_LEN, MacKey};
+use crate::usm::auth::{AuthKey, AuthProtocol};
+use crate::usm::privacy::{self, KeyExtension, PrivKey, PrivProtocol};
 use crate::usm::{AlgorithmPolicy, SecurityLevel, UsmError};
 
 /// The longest key this crate holds: a SHA-512 digest.
@@ -451,10 +452,13 @@ impl UsmUser {
         provider: &dyn CryptoProvider,
         engine_id: &[u8],
     ) -> Result<LocalizedUser, UsmError> {
+        let keys = Arc::new(self.localize_keys(provider, engine_id)?);
+        let prepared = Arc::new(PreparedKeys::new(provider, &keys)?);
         Ok(LocalizedUser {
             name: self.name.clone(),
             engine_id: engine_id.to_vec(),
-            keys: Arc::new(self.localize_keys(provider, engine_id)?),
+            keys,
+            prepared: Some(prepared),
         })
     }
 
@@ -503,12 +507,58 @@ pub struct LocalizedKeys {
     pub privacy: Option<(PrivProtocol, SecretKey)>,
 }
 
+/// The localized keys in the prepared forms of one crypto provider (HMAC states, cipher key
+/// schedules), made once when the keys are localized so that no message pays for them.
+pub(crate) struct PreparedKeys {
+    /// The [`CryptoProvider::name`] of the provider that made them: another provider (a FIPS
+    /// module chosen later, say) gets the unprepared path rather than these.
+    provider: &'static str,
+    mac: Option<Box<dyn MacKey>>,
+    cipher: Option<Box<dyn CipherKey>>,
+}
+
+impl PreparedKeys {
+    fn new(provider: &dyn CryptoProvider, keys: &LocalizedKeys) -> Result<Self, UsmError> {
+        let mac = match &keys.auth {
+            Some((p, k)) => provider.prepare_mac(p.algorithm().hash, k.as_bytes())?,
+            None => None,
+        };
+        let cipher = match &keys.privacy {
+            Some((p, k)) => {
+                let (cipher_key, _) = privacy::split_key(*p, k)?;
+                provider.prepare_cipher(p.algorithm().cipher, cipher_key)?
+            }
+            None => None,
+        };
+        Ok(Self {
+            provider: provider.name(),
+            mac,
+            cipher,
+        })
+    }
+
+    fn made_by(&self, provider: &dyn CryptoProvider) -> bool {
+        self.provider == provider.name()
+    }
+}
+
+impl fmt::Debug for PreparedKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedKeys")
+            .field("provider", &self.provider)
+            .field("mac", &self.mac.is_some())
+            .field("cipher", &self.cipher.is_some())
+            .finish()
+    }
+}
+
 /// A user bound to one authoritative engine: what message processing needs.
 #[derive(Debug, Clone)]
 pub struct LocalizedUser {
     name: Vec<u8>,
     engine_id: Vec<u8>,
     keys: Arc<LocalizedKeys>,
+    prepared: Option<Arc<PreparedKeys>>,
 }
 
 impl LocalizedUser {
@@ -542,6 +592,41 @@ impl LocalizedUser {
             name: name.to_vec(),
             engine_id: engine_id.to_vec(),
             keys: Arc::new(keys),
+            prepared: None,
+        })
+    }
+
+    /// Prepares the keys for `provider` (HMAC states and cipher key schedules computed once),
+    /// as users localized from passwords already are. Messages processed with another
+    /// provider still work, unprepared.
+    pub fn prepare(mut self, provider: &dyn CryptoProvider) -> Result<Self, UsmError> {
+        self.prepared = Some(Arc::new(PreparedKeys::new(provider, &self.keys)?));
+        Ok(self)
+    }
+
+    fn prepared_by(&self, provider: &dyn CryptoProvider) -> Option<&PreparedKeys> {
+        self.prepared.as_deref().filter(|p| p.made_by(provider))
+    }
+
+    /// The authentication key for processing messages with `provider`.
+    pub(crate) fn auth_key<'k>(&'k self, provider: &'k dyn CryptoProvider) -> Option<AuthKey<'k>> {
+        let (protocol, secret) = self.keys.auth.as_ref()?;
+        Some(AuthKey {
+            provider,
+            protocol: *protocol,
+            secret,
+            prepared: self.prepared_by(provider).and_then(|p| p.mac.as_deref()),
+        })
+    }
+
+    /// The privacy key for processing messages with `provider`.
+    pub(crate) fn priv_key<'k>(&'k self, provider: &'k dyn CryptoProvider) -> Option<PrivKey<'k>> {
+        let (protocol, secret) = self.keys.privacy.as_ref()?;
+        Some(PrivKey {
+            provider,
+            protocol: *protocol,
+            secret,
+            prepared: self.prepared_by(provider).and_then(|p| p.cipher.as_deref()),
         })
     }
 
@@ -580,12 +665,15 @@ impl LocalizedUser {
     }
 }
 
+/// A [`KeyCache`] entry: the localized keys and their prepared forms.
+type CacheEntry = (Arc<LocalizedKeys>, Arc<PreparedKeys>);
+
 /// A cache of localized keys keyed by (digest of the user's master keys, engine ID), so a
 /// manager localizes each user once per engine, never per message. Bounded: when full, the
 /// entry with the smallest key is dropped.
 #[derive(Debug)]
 pub struct KeyCache {
-    entries: BTreeMap<(Vec<u8>, Vec<u8>), Arc<LocalizedKeys>>,
+    entries: BTreeMap<(Vec<u8>, Vec<u8>), CacheEntry>,
     max_entries: usize,
     derivations: u64,
 }
@@ -624,22 +712,29 @@ impl KeyCache {
             .map_or(0, |(p, _)| p.algorithm().hash.output_len());
         let fp = user.fingerprint.get(..len).unwrap_or_default();
         let key = (fp.to_vec(), engine_id.to_vec());
-        let keys = match self.entries.get(&key) {
-            Some(keys) => keys.clone(),
+        let (keys, prepared) = match self.entries.get_mut(&key) {
+            Some((keys, prepared)) => {
+                if !prepared.made_by(provider) {
+                    *prepared = Arc::new(PreparedKeys::new(provider, keys)?);
+                }
+                (keys.clone(), prepared.clone())
+            }
             None => {
                 let keys = Arc::new(user.localize_keys(provider, engine_id)?);
+                let prepared = Arc::new(PreparedKeys::new(provider, &keys)?);
                 self.derivations += 1;
                 if self.entries.len() >= self.max_entries {
                     self.entries.pop_first();
                 }
-                self.entries.insert(key, keys.clone());
-                keys
+                self.entries.insert(key, (keys.clone(), prepared.clone()));
+                (keys, prepared)
             }
         };
         Ok(LocalizedUser {
             name: user.name.clone(),
             engine_id: engine_id.to_vec(),
             keys,
+            prepared: Some(prepared),
         })
     }
 

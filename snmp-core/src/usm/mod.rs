@@ -420,16 +420,8 @@ pub(crate) fn generate_raw(
     let keys = user.keys();
     let mut priv_params = [0u8; privacy::PRIV_PARAMETERS_LEN];
     let encrypted = out.level == SecurityLevel::AuthPriv;
-    if encrypted && let Some((p, k)) = &keys.privacy {
-        priv_params = privacy::encrypt(
-            provider,
-            *p,
-            k,
-            out.engine_boots,
-            out.engine_time,
-            salt,
-            data,
-        )?;
+    if encrypted && let Some(key) = user.priv_key(provider) {
+        priv_params = privacy::encrypt(key, out.engine_boots, out.engine_time, salt, data)?;
     }
     let zeros = [0u8; auth::MAX_MAC_LEN];
     let auth = keys
@@ -453,10 +445,10 @@ pub(crate) fn generate_raw(
     };
     let start = buf.len();
     V3Message::encode_raw(&header, &usm, data, encrypted, buf);
-    if let Some((p, k)) = auth {
+    if let Some(key) = auth.and_then(|_| user.auth_key(provider)) {
         let msg = buf.get_mut(start..).unwrap_or_default();
         let range = V3Message::locate_auth_parameters(msg)?;
-        auth::sign(provider, *p, k, msg, range)?;
+        auth::sign(key, msg, range)?;
     }
     Ok(())
 }
@@ -518,10 +510,8 @@ pub(crate) fn authenticate(
     if level == SecurityLevel::NoAuthNoPriv {
         return Ok(());
     }
-    let (protocol, key) = user
-        .keys()
-        .auth
-        .as_ref()
+    let key = user
+        .auth_key(provider)
         .ok_or(UsmError::UnsupportedSecurityLevel {
             requested: level,
             supported: user.max_level(),
@@ -530,7 +520,8 @@ pub(crate) fn authenticate(
     let bytes = bytes.get(..V3Message::extent(bytes)?).unwrap_or_default();
     let params: &[u8] = &usm.auth_parameters;
     let start = offset_in(bytes, params).ok_or(UsmError::AuthParametersNotFound)?;
-    auth::verify(provider, *protocol, key, bytes, start..start + params.len())
+    let range = start..start + params.len();
+    auth::verify(key, bytes, range)
 }
 
 /// Decrypts and decodes `msgData` (RFC 3414 3.2 step 8) into an [`Incoming`].
@@ -549,19 +540,15 @@ pub(crate) fn open_data<'a>(
     let scoped_pdu = match msg.data {
         ScopedPduData::Plaintext(s) => s,
         ScopedPduData::Encrypted(ct) => {
-            let (protocol, key) =
-                user.keys()
-                    .privacy
-                    .as_ref()
-                    .ok_or(UsmError::UnsupportedSecurityLevel {
-                        requested: level,
-                        supported: user.max_level(),
-                    })?;
+            let key = user
+                .priv_key(provider)
+                .ok_or(UsmError::UnsupportedSecurityLevel {
+                    requested: level,
+                    supported: user.max_level(),
+                })?;
             scratch.clear();
             scratch.extend_from_slice(&ct);
             privacy::decrypt(
-                provider,
-                *protocol,
                 key,
                 security.engine_boots,
                 security.engine_time,
@@ -572,9 +559,10 @@ pub(crate) fn open_data<'a>(
             let (scoped, used, more) = ScopedPdu::decode_prefix(plain, opts)
                 .map_err(|e| UsmError::Decryption(DecryptionFailure::Plaintext(e)))?;
             // CBC pads to the block size (pysnmp adds a whole block even when the data is
-            // aligned); CFB has no padding.
-            let unit = protocol.algorithm().cipher.data_unit();
-            let allowed = if unit > 1 { unit } else { 0 };
+            // aligned). CFB needs no padding, but pysnmp 4.4 pads AES plaintext to the 16-byte
+            // block as well (and net-snmp ignores what follows the ScopedPDU): up to one
+            // block (the IV length) of padding is accepted in both modes.
+            let allowed = key.protocol.algorithm().cipher.iv_len();
             let trailing = plain.len().saturating_sub(used);
             if trailing > allowed {
                 return Err(UsmError::Decryption(DecryptionFailure::TrailingBytes(

@@ -14,7 +14,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::crypto::{CipherAlgorithm, CipherDirection, CryptoProvider};
+use crate::crypto::{CipherAlgorithm, CipherDirection, CipherKey, CryptoProvider};
 use crate::usm::key::SecretKey;
 use crate::usm::{DecryptionFailure, UsmError};
 
@@ -221,7 +221,10 @@ impl SaltCounter {
     }
 }
 
-fn split_key(protocol: PrivProtocol, key: &SecretKey) -> Result<(&[u8], &[u8]), UsmError> {
+pub(crate) fn split_key(
+    protocol: PrivProtocol,
+    key: &SecretKey,
+) -> Result<(&[u8], &[u8]), UsmError> {
     let alg = protocol.algorithm();
     let secret = key
         .as_bytes()
@@ -272,16 +275,15 @@ fn iv(
 /// local one on the authoritative side, and on the manager side an equally valid value (the
 /// receiver uses the salt as sent; what matters is that it never repeats under one key).
 pub(crate) fn encrypt(
-    provider: &dyn CryptoProvider,
-    protocol: PrivProtocol,
-    key: &SecretKey,
+    key: PrivKey<'_>,
     boots: u32,
     time: u32,
     salt: &mut SaltCounter,
     data: &mut Vec<u8>,
 ) -> Result<[u8; PRIV_PARAMETERS_LEN], UsmError> {
+    let protocol = key.protocol;
     let alg = protocol.algorithm();
-    let (cipher_key, pre_iv) = split_key(protocol, key)?;
+    let (_, pre_iv) = split_key(protocol, key.secret)?;
     let counter = salt.next_salt();
     let salt_bytes = match alg.cipher {
         CipherAlgorithm::DesCbc | CipherAlgorithm::TripleDesCbc => {
@@ -302,10 +304,8 @@ pub(crate) fn encrypt(
     let padded = data.len().div_ceil(unit) * unit;
     data.resize(padded, 0);
     let (iv, iv_len) = iv(protocol, pre_iv, boots, time, &salt_bytes);
-    provider.cipher(
-        alg.cipher,
+    key.apply(
         CipherDirection::Encrypt,
-        cipher_key,
         iv.get(..iv_len).unwrap_or_default(),
         data,
     )?;
@@ -314,14 +314,13 @@ pub(crate) fn encrypt(
 
 /// Decrypts `data` (the `encryptedPDU` contents) in place.
 pub(crate) fn decrypt(
-    provider: &dyn CryptoProvider,
-    protocol: PrivProtocol,
-    key: &SecretKey,
+    key: PrivKey<'_>,
     boots: u32,
     time: u32,
     priv_parameters: &[u8],
     data: &mut [u8],
 ) -> Result<(), UsmError> {
+    let protocol = key.protocol;
     let alg = protocol.algorithm();
     let salt: &[u8; 8] = priv_parameters.try_into().map_err(|_| {
         UsmError::Decryption(DecryptionFailure::PrivParametersLength(
@@ -334,14 +333,42 @@ pub(crate) fn decrypt(
             data.len(),
         )));
     }
-    let (cipher_key, pre_iv) = split_key(protocol, key)?;
+    let (_, pre_iv) = split_key(protocol, key.secret)?;
     let (iv, iv_len) = iv(protocol, pre_iv, boots, time, salt);
-    provider.cipher(
-        alg.cipher,
+    key.apply(
         CipherDirection::Decrypt,
-        cipher_key,
         iv.get(..iv_len).unwrap_or_default(),
         data,
-    )?;
-    Ok(())
+    )
+}
+
+/// A user's privacy key as message processing uses it: the protocol, the secret, and its
+/// prepared form when the provider made one.
+#[derive(Clone, Copy)]
+pub(crate) struct PrivKey<'k> {
+    pub(crate) provider: &'k dyn CryptoProvider,
+    pub(crate) protocol: PrivProtocol,
+    pub(crate) secret: &'k SecretKey,
+    pub(crate) prepared: Option<&'k dyn CipherKey>,
+}
+
+impl PrivKey<'_> {
+    /// Runs the cipher with the prepared key when there is one, else through the provider.
+    fn apply(
+        &self,
+        direction: CipherDirection,
+        iv: &[u8],
+        data: &mut [u8],
+    ) -> Result<(), UsmError> {
+        match self.prepared {
+            Some(k) => k.apply(direction, iv, data)?,
+            None => {
+                let (cipher_key, _) = split_key(self.protocol, self.secret)?;
+                let cipher = self.protocol.algorithm().cipher;
+                self.provider
+                    .cipher(cipher, direction, cipher_key, iv, data)?;
+            }
+        }
+        Ok(())
+    }
 }
