@@ -15,6 +15,8 @@
 //! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
 //! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
 //! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
+//! | [`simulate`] | `fleetwire simulate`: simulated printers serving `.snmprec` recordings, with deterministic drift |
+//! | [`payload`] | `fleetwire payload build / inspect / validate`: payload packages with [`fleetwire_payload`] |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -39,9 +41,11 @@ pub mod decode;
 pub mod hex;
 pub mod json;
 pub mod notify;
+pub mod payload;
 pub mod pcap;
 pub mod query;
 pub mod sample;
+pub mod simulate;
 pub mod snmp_args;
 pub mod text;
 pub mod upload;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
 use fleetwire::notify::{self, ListenArgs, NotifyArgs};
+use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
@@ -53,6 +54,9 @@ enum Command {
     Inform(NotifyArgs),
     /// Receive Traps and Informs (v1, v2c, v3) and print one line (or JSON object) each.
     Listen(ListenArgs),
+    /// Build, inspect and validate payload packages (typed XML + zip).
+    #[command(subcommand)]
+    Payload(PayloadCommand),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Trap(a) => run_notify(NotificationKind::Trap, &a),
         Command::Inform(a) => run_notify(NotificationKind::Inform, &a),
         Command::Listen(a) => run_listen(&a),
+        Command::Payload(command) => run_payload(&command),
     }
 }
 
@@ -111,6 +116,23 @@ fn run_query(command: &QueryCommand) -> ExitCode {
         Err(QueryError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fleetwire {}: {e}", command.name());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_payload(command: &PayloadCommand) -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = payload::run(command, &mut out, &mut err);
+    let flushed = out.flush().map_err(PayloadError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -548,6 +548,30 @@ impl<'b> Writer<'b> {
     }
 }
 
+/// The size of a TLV whose contents are `content_len` bytes (tag, minimal length, contents):
+/// what [`Writer`] produces, measured without writing.
+#[inline]
+pub(crate) fn tlv_len(content_len: usize) -> usize {
+    1 + length_octets(content_len).1 + content_len
+}
+
+/// The contents size [`Writer::integer`] writes for `value`.
+#[inline]
+pub(crate) fn integer_len(value: i64) -> usize {
+    let significant = if value < 0 {
+        64 - value.leading_ones()
+    } else {
+        64 - value.leading_zeros()
+    };
+    (significant / 8 + 1) as usize
+}
+
+/// The contents size [`Writer::unsigned`] writes for `value`.
+#[inline]
+pub(crate) fn unsigned_len(value: u64) -> usize {
+    ((64 - value.leading_zeros()) / 8 + 1) as usize
+}
+
 /// Length octets in minimal definite form; returns the buffer and how many bytes are used.
 fn length_octets(len: usize) -> ([u8; 5], usize) {
     let mut out = [0u8; 5];

@@ -55,6 +55,50 @@ pub fn oid_text(data: &[u8]) {
     );
 }
 
+/// Parses arbitrary bytes as a `.snmprec` recording, line by line and whole (strict and
+/// unordered). Every record that parses must write back to text that parses to the same
+/// record, and a whole recording must survive write then strict parse unchanged.
+pub fn snmprec(data: &[u8]) {
+    use crate::snmprec::{Recording, records, write_record};
+    for record in records(data).flatten() {
+        let mut text = Vec::new();
+        if let Err(e) = write_record(&mut text, &record.oid, &record.value) {
+            panic!("parsed record does not write: {e}");
+        }
+        match Recording::parse(&text) {
+            Ok(again) => assert_eq!(
+                again.entries(),
+                &[(record.oid.clone(), record.value.clone())][..],
+                "write then parse changed the record"
+            ),
+            Err(e) => panic!("written record does not parse: {e}"),
+        }
+    }
+    let strict = Recording::parse(data);
+    let Ok(unordered) = Recording::parse_unordered(data) else {
+        assert!(
+            strict.is_err(),
+            "strict parse accepts what unordered parse refuses"
+        );
+        return;
+    };
+    if let Ok(strict) = strict {
+        assert_eq!(
+            strict, unordered,
+            "an ordered file parses differently unordered"
+        );
+    }
+    let mut text = Vec::new();
+    if let Err(e) = unordered.write(&mut text) {
+        panic!("parsed recording does not write: {e}");
+    }
+    assert_eq!(
+        Recording::parse(&text).ok().as_ref(),
+        Some(&unordered),
+        "write then parse changed the recording"
+    );
+}
+
 /// Decodes arbitrary bytes with every option set, walks every varbind and formats every OID
 /// and value, as a capture tool would. Decoding must never panic.
 pub fn message_decode(data: &[u8]) {
@@ -343,5 +387,210 @@ pub fn usm_seeds() -> Vec<Vec<u8>> {
             }
         }
     }
+    seeds
+}
+
+/// The fixed setup of the `responder` fuzz target: a command responder with a small printer
+/// MIB (two handlers, one writable), communities `public` (read), `private` (write) and
+/// `restricted` (a view with an excluded subtree), and the `usm_process` fixture's engine and
+/// four users (read-write on everything at their own level).
+pub mod responder_fixture {
+    use alloc::sync::Arc;
+    use alloc::vec::Vec;
+
+    use crate::internal::usm_fixture::{self, CRYPTO, USERS};
+    use crate::responder::{MibTree, Responder, ResponderLimits};
+    use crate::usm::SecurityLevel;
+    use crate::vacm::{FamilyType, SecurityModel};
+    use crate::{Oid, OidError, Value};
+
+    /// Any configuration error.
+    pub type Error = alloc::boxed::Box<dyn core::error::Error>;
+
+    fn oid(s: &str) -> Result<Oid<'static>, OidError> {
+        s.parse()
+    }
+
+    /// The responder (limits kept small so that tooBig and truncation are reachable).
+    pub fn responder() -> Result<Responder, Error> {
+        let mut r = Responder::new(Arc::new(CRYPTO)).with_limits(ResponderLimits {
+            max_message_size: 1400,
+            max_bulk_varbinds: 64,
+            max_handler_calls: 2000,
+        });
+        let mut items: Vec<(Oid<'static>, Value<'static>)> = Vec::new();
+        for (name, value) in [
+            (
+                "1.3.6.1.2.1.1.1.0",
+                Value::OctetString(b"fuzz printer"[..].into()),
+            ),
+            ("1.3.6.1.2.1.1.3.0", Value::TimeTicks(100)),
+            ("1.3.6.1.2.1.1.4.0", Value::OctetString(b"ops"[..].into())),
+            ("1.3.6.1.2.1.1.5.0", Value::OctetString(b"p1"[..].into())),
+            ("1.3.6.1.2.1.31.1.1.1.6.1", Value::Counter64(u64::MAX)),
+            ("1.3.6.1.2.1.43.10.2.1.4.1.1", Value::Counter32(42)),
+        ] {
+            items.push((oid(name)?, value));
+        }
+        for i in 1..=30u32 {
+            let name = oid("1.3.6.1.2.1.2.2.1.2").and_then(|o| o.child(i));
+            items.push((name?, Value::OctetString(alloc::vec![b'i'; 40].into())));
+        }
+        let tree: MibTree = items.into_iter().collect();
+        let mib2 = oid("1.3.6.1.2.1")?;
+        r.mib_mut().register(mib2, tree.writable(true))?;
+        let private: MibTree = [(
+            oid("1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1")?,
+            Value::Counter32(7),
+        )]
+        .into_iter()
+        .collect();
+        let enterprise = oid("1.3.6.1.4.1.253")?;
+        r.mib_mut().register(enterprise, private)?;
+        let all = oid("1.3")?;
+        r.allow_community(b"public", all.clone(), false)?;
+        r.allow_community(b"private", all.clone(), true)?;
+        let vacm = r.vacm_mut();
+        vacm.add_view_family(b"r", oid("1.3.6.1.2.1")?, &[], FamilyType::Included)?;
+        vacm.add_view_family(b"r", oid("1.3.6.1.2.1.2")?, &[], FamilyType::Excluded)?;
+        vacm.add_view_family(
+            b"r",
+            oid("1.3.6.1.2.1.1.0.0")?,
+            &[0xfe],
+            FamilyType::Excluded,
+        )?;
+        vacm.add_view_family(b"all", all, &[], FamilyType::Included)?;
+        for model in [SecurityModel::V1, SecurityModel::V2c] {
+            vacm.grant(model, b"restricted", SecurityLevel::NoAuthNoPriv, b"r", b"");
+        }
+        for (name, _, _) in USERS {
+            vacm.grant(
+                SecurityModel::Usm,
+                name,
+                SecurityLevel::NoAuthNoPriv,
+                b"all",
+                b"all",
+            );
+        }
+        r.add_community(b"restricted", b"restricted");
+        r.set_engine(usm_fixture::engine()?);
+        Ok(r)
+    }
+}
+
+/// Arbitrary bytes into the command responder with the fixture's MIB, communities and v3
+/// users: never panics; whatever it answers decodes, and a v1/v2c answer is a Response to
+/// the request's request-id.
+pub fn responder(data: &[u8]) {
+    use crate::responder::Handled;
+    let Ok(mut r) = responder_fixture::responder() else {
+        panic!("fixture responder");
+    };
+    let mut out = Vec::new();
+    match r.handle(usm_fixture::NOW, data, &mut out) {
+        Handled::Response | Handled::Report => {
+            let answer = match Message::decode(&out) {
+                Ok(m) => m,
+                Err(e) => panic!("our answer does not decode: {e}"),
+            };
+            if let Some(pdu) = answer.pdu()
+                && answer.version() != crate::Version::V3
+            {
+                assert_eq!(pdu.pdu_type(), crate::PduType::Response);
+                let request = Message::decode_with(data, &DecodeOptions::default()).ok();
+                let id = request.and_then(|(m, _)| m.pdu().and_then(|p| p.request_id()));
+                assert_eq!(pdu.request_id(), id, "request-id not echoed");
+            }
+        }
+        Handled::Dropped(_) => assert!(out.is_empty(), "dropped with bytes in the buffer"),
+    }
+}
+
+/// Valid requests for `responder`: every operation over v1, v2c and v3 (every fixture user at
+/// its highest level, keyed as the engine's users), and a discovery probe. The seed corpus in
+/// `fuzz/corpus/responder/` is this list.
+pub fn responder_seeds() -> Vec<Vec<u8>> {
+    use crate::usm::{Outgoing, SaltCounter, generate_message};
+    use crate::{BulkPdu, CommunityMessage, GenericPdu, Pdu, ScopedPdu, Value, VarBind};
+    use usm_fixture::{BOOTS, CRYPTO, ENGINE_ID, USERS};
+
+    let names = |list: &[&str]| -> Vec<VarBind<'static>> {
+        list.iter()
+            .filter_map(|s| s.parse::<Oid<'static>>().ok())
+            .map(VarBind::null)
+            .collect()
+    };
+    let pdus = alloc::vec![
+        Pdu::GetRequest(GenericPdu::new(
+            1,
+            names(&["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.9.0"])
+        )),
+        Pdu::GetNextRequest(GenericPdu::new(
+            2,
+            names(&["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.31"])
+        )),
+        Pdu::GetBulkRequest(BulkPdu {
+            request_id: 3,
+            non_repeaters: 1,
+            max_repetitions: 40,
+            varbinds: names(&["1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.2", "1.3.6.1.4"]).into(),
+        }),
+        Pdu::SetRequest(GenericPdu::new(
+            4,
+            names(&["1.3.6.1.2.1.1.5.0"])
+                .into_iter()
+                .map(|vb| VarBind::new(vb.name, Value::OctetString(b"renamed"[..].into())))
+                .collect::<Vec<_>>(),
+        )),
+    ];
+    let mut seeds = Vec::new();
+    for community in [&b"public"[..], b"private", b"restricted"] {
+        for pdu in &pdus {
+            let cm = CommunityMessage {
+                community: community.into(),
+                pdu: pdu.clone(),
+            };
+            if pdu.pdu_type().in_v1() {
+                seeds.push(Message::V1(cm.clone()).to_vec());
+            }
+            seeds.push(Message::V2c(cm).to_vec());
+        }
+    }
+    let mut salt = SaltCounter::new(3);
+    for i in 0..USERS.len() {
+        let Ok(user) = usm_fixture::localized(i) else {
+            continue;
+        };
+        for pdu in &pdus {
+            let scoped = ScopedPdu {
+                context_engine_id: ENGINE_ID.into(),
+                context_name: b""[..].into(),
+                pdu: pdu.clone(),
+            };
+            let out = Outgoing {
+                msg_id: 11,
+                max_size: 1500,
+                level: user.max_level(),
+                reportable: true,
+                engine_boots: BOOTS,
+                engine_time: 100,
+            };
+            let mut wire = Vec::new();
+            if generate_message(&CRYPTO, &user, &out, &scoped, &mut salt, &mut wire).is_ok() {
+                seeds.push(wire);
+            }
+        }
+    }
+    let mut probe = Vec::new();
+    let Ok(session) = crate::usm::Session::new(
+        &CRYPTO,
+        crate::usm::UsmUser::new(b"plain").unwrap_or_else(|_| panic!("user")),
+        crate::usm::SecurityLevel::NoAuthNoPriv,
+        crate::usm::AlgorithmPolicy::Any,
+    ) else {
+        return seeds;
+    };
+    session.encode_discovery(1, 2, &mut probe);
+    seeds.push(probe);
     seeds
 }

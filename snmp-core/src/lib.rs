@@ -36,15 +36,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`snmprec`] reads and writes snmpsim's `.snmprec` recordings (`OID|TYPE|VALUE` lines) as
+//! OID/value pairs, for simulators and test fixtures.
+//!
 //! ## Features
 //! - `std` (default): nothing beyond `core` + `alloc` is needed; the feature exists so that
 //!   future std-only helpers can be added without breaking `no_std` users.
 //! - `rasn`: conversions to and from [rasn-snmp](https://docs.rs/rasn-snmp) 0.30 message types.
 //! - `fips`: `crypto::AwsLcFips`, a USM crypto provider on the aws-lc-rs FIPS 140-3 module
 //!   (building it needs `cmake` and `golang-go`).
-//! - `tokio`: the UDP shells around the sans-IO code: `client`, the async manager over UDP
-//!   (IPv4 and IPv6) around the sans-IO [`manager`]; `notification::NotificationSender` and
-//!   `notification::NotificationListener` around [`notification`].
+//! - `tokio`: the UDP shells (IPv4 and IPv6) around the sans-IO code: `client`, the async
+//!   manager around [`manager`]; `notification::NotificationSender` and
+//!   `notification::NotificationListener`; `responder::server`, the command responder's
+//!   UDP server.
 //!
 //! ## SNMPv3 security
 //! [`usm`] implements the User-based Security Model (RFC 3414, RFC 3826, RFC 7860) sans-IO,
@@ -72,7 +76,10 @@ pub mod notification;
 mod oid;
 mod options;
 mod pdu;
+pub mod responder;
+pub mod snmprec;
 pub mod usm;
+pub mod vacm;
 mod value;
 
 #[doc(hidden)]

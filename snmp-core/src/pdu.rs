@@ -418,6 +418,13 @@ impl<'a> VarBind<'a> {
         Ok(Self { name, value })
     }
 
+    /// The size of this varbind's encoding (the SEQUENCE with name and value).
+    pub(crate) fn encoded_len(&self) -> usize {
+        crate::ber::tlv_len(
+            crate::ber::tlv_len(self.name.as_ber().len()) + self.value.encoded_len(),
+        )
+    }
+
     fn encode(&self, w: &mut Writer<'_>) {
         w.nested(tag::SEQUENCE, |w| {
             w.primitive(tag::OBJECT_IDENTIFIER, self.name.as_ber());

@@ -221,6 +221,21 @@ impl<'a> Value<'a> {
     }
 
     /// Appends this value's BER encoding.
+    /// The size of this value's encoding (what [`encode`](Self::encode) appends).
+    pub(crate) fn encoded_len(&self) -> usize {
+        ber::tlv_len(match self {
+            Self::Integer(v) => ber::integer_len(i64::from(*v)),
+            Self::OctetString(b) | Self::Opaque(b) | Self::NsapAddress(b) => b.len(),
+            Self::ObjectIdentifier(o) => o.as_ber().len(),
+            Self::IpAddress(a) => a.len(),
+            Self::Counter32(v) | Self::Gauge32(v) | Self::TimeTicks(v) | Self::UInteger32(v) => {
+                ber::unsigned_len(u64::from(*v))
+            }
+            Self::Counter64(v) => ber::unsigned_len(*v),
+            Self::Null | Self::NoSuchObject | Self::NoSuchInstance | Self::EndOfMibView => 0,
+        })
+    }
+
     pub(crate) fn encode(&self, w: &mut Writer<'_>) {
         let t = self.tag();
         match self {

@@ -17,11 +17,11 @@ use std::time::Duration;
 use fleetwire_snmp::client::{Client, Session};
 use fleetwire_snmp::crypto::RustCrypto;
 use fleetwire_snmp::manager::{self, Security, UsmSecurity};
-use fleetwire_snmp::usm::{
-    AuthProtocol, PrivProtocol, ReportKind, SecurityLevel, UsmError, UsmStat, UsmUser,
-};
+use fleetwire_snmp::usm::{AuthProtocol, ReportKind, SecurityLevel, UsmError, UsmStat, UsmUser};
 use fleetwire_snmp::{Oid, Value, VarBind};
 use fleetwire_testkit as tk;
+
+mod common;
 
 const AUTH_PASS: &str = "fleetwire-auth";
 const PRIV_PASS: &str = "fleetwire-priv";
@@ -37,29 +37,12 @@ fn oid(s: &str) -> Oid<'static> {
 }
 
 fn level(u: &tk::UsmUser) -> SecurityLevel {
-    match u.level() {
-        tk::SecurityLevel::NoAuthNoPriv => SecurityLevel::NoAuthNoPriv,
-        tk::SecurityLevel::AuthNoPriv => SecurityLevel::AuthNoPriv,
-        tk::SecurityLevel::AuthPriv => SecurityLevel::AuthPriv,
-    }
+    common::our_level(u)
 }
 
 /// Our user for a testkit user.
 fn ours(u: &tk::UsmUser) -> UsmUser {
-    let mut user = UsmUser::new(u.name.as_bytes()).unwrap();
-    if let Some((a, pass)) = &u.auth {
-        let a = AuthProtocol::from_name(a.net_snmp()).unwrap();
-        user = user
-            .with_auth_password(&CRYPTO, a, pass.as_bytes())
-            .unwrap();
-    }
-    if let Some((p, pass)) = &u.privacy {
-        let p = PrivProtocol::from_name(p.net_snmp()).unwrap();
-        user = user
-            .with_priv_password(&CRYPTO, p, pass.as_bytes())
-            .unwrap();
-    }
-    user
+    common::our_user(&CRYPTO, u)
 }
 
 fn oids(vbs: &[VarBind<'static>]) -> Vec<Oid<'static>> {

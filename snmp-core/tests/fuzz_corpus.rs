@@ -53,17 +53,26 @@ fn oid_text() {
 }
 
 #[test]
+fn snmprec() {
+    replay("snmprec", fleetwire_snmp::internal::snmprec);
+}
+
+#[test]
 fn usm_process() {
     replay("usm_process", fleetwire_snmp::internal::usm_process);
 }
 
-/// The committed seeds are exactly what `usm_seeds` generates (so they stay valid for the
-/// fixture's keys and clock); `FLEETWIRE_WRITE_CORPUS=1` rewrites them.
 #[test]
-fn usm_seeds_are_committed() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/usm_process");
-    let seeds = fleetwire_snmp::internal::usm_seeds();
-    assert!(seeds.len() >= 20, "only {} seeds", seeds.len());
+fn responder() {
+    replay("responder", fleetwire_snmp::internal::responder);
+}
+
+/// Checks that `target`'s committed `seed-NNN` files are exactly `seeds` (so they stay valid
+/// for the fixture's keys and clock); `FLEETWIRE_WRITE_CORPUS=1` rewrites them.
+fn seeds_are_committed(target: &str, seeds: &[Vec<u8>], check: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     for (i, seed) in seeds.iter().enumerate() {
         let path = dir.join(format!("seed-{i:03}"));
         if std::env::var_os("FLEETWIRE_WRITE_CORPUS").is_some() {
@@ -77,8 +86,15 @@ fn usm_seeds_are_committed() {
             "{} is stale: rerun with FLEETWIRE_WRITE_CORPUS=1",
             path.display()
         );
-        fleetwire_snmp::internal::usm_process(seed);
+        check(seed);
     }
+}
+
+#[test]
+fn usm_seeds_are_committed() {
+    let seeds = fleetwire_snmp::internal::usm_seeds();
+    assert!(seeds.len() >= 20, "only {} seeds", seeds.len());
+    seeds_are_committed("usm_process", &seeds, fleetwire_snmp::internal::usm_process);
     // The seeds reach deep: many pass every USM check of the authoritative engine.
     use fleetwire_snmp::internal::usm_fixture;
     let mut engine = usm_fixture::engine().unwrap();
@@ -91,4 +107,25 @@ fn usm_seeds_are_committed() {
         })
         .count();
     assert!(accepted >= 10, "only {accepted} seeds accepted");
+}
+
+/// The responder seeds reach every operation: most are answered with a Response.
+#[test]
+fn responder_seeds_are_committed() {
+    use fleetwire_snmp::internal::{responder_fixture, usm_fixture};
+    use fleetwire_snmp::responder::Handled;
+    let seeds = fleetwire_snmp::internal::responder_seeds();
+    assert!(seeds.len() >= 30, "only {} seeds", seeds.len());
+    seeds_are_committed("responder", &seeds, fleetwire_snmp::internal::responder);
+    let mut r = responder_fixture::responder().unwrap();
+    let mut out = Vec::new();
+    let answered = seeds
+        .iter()
+        .filter(|s| r.handle(usm_fixture::NOW, s, &mut out) == Handled::Response)
+        .count();
+    assert!(
+        answered + 1 >= seeds.len(),
+        "only {answered} of {} answered",
+        seeds.len()
+    );
 }

@@ -18,11 +18,14 @@ use std::time::{Duration, Instant};
 
 use fleetwire_snmp::crypto::RustCrypto;
 use fleetwire_snmp::usm::{
-    AlgorithmPolicy, AuthProtocol, EngineTime, KeyCache, PrivProtocol, Received, ReportKind,
-    SecurityLevel, Session, UsmError, UsmStat, UsmUser,
+    AlgorithmPolicy, EngineTime, KeyCache, Received, ReportKind, SecurityLevel, Session, UsmError,
+    UsmStat, UsmUser,
 };
 use fleetwire_snmp::{GenericPdu, Pdu, Value, VarBind};
 use fleetwire_testkit as tk;
+
+mod common;
+use common::{ours_auth, ours_priv};
 
 const AUTH_PASS: &str = "fleetwire-auth";
 const PRIV_PASS: &str = "fleetwire-priv";
@@ -31,30 +34,12 @@ const SYS_OBJECT_ID: &str = "1.3.6.1.2.1.1.2.0";
 
 static CRYPTO: RustCrypto = RustCrypto::new();
 
-fn ours_auth(a: tk::AuthProtocol) -> AuthProtocol {
-    AuthProtocol::from_name(a.net_snmp()).unwrap()
-}
-
-fn ours_priv(p: tk::PrivProtocol) -> PrivProtocol {
-    PrivProtocol::from_name(p.net_snmp()).unwrap()
-}
-
-/// The 43 users of [`tk::matrix_users`]: (testkit user for snmpd and tshark, our user).
+/// The 43 users: (testkit user for snmpd and tshark, our user).
 fn users() -> Vec<(tk::UsmUser, UsmUser)> {
-    let v: Vec<_> = tk::matrix_users(AUTH_PASS, PRIV_PASS)
+    let v: Vec<_> = tk::usm::matrix_users(AUTH_PASS, PRIV_PASS)
         .into_iter()
         .map(|theirs| {
-            let mut ours = UsmUser::new(theirs.name.as_bytes()).unwrap();
-            if let Some((a, pass)) = &theirs.auth {
-                ours = ours
-                    .with_auth_password(&CRYPTO, ours_auth(*a), pass.as_bytes())
-                    .unwrap();
-            }
-            if let Some((p, pass)) = &theirs.privacy {
-                ours = ours
-                    .with_priv_password(&CRYPTO, ours_priv(*p), pass.as_bytes())
-                    .unwrap();
-            }
+            let ours = common::our_user(&CRYPTO, &theirs);
             (theirs, ours)
         })
         .collect();
@@ -71,11 +56,7 @@ fn agent(users: &[(tk::UsmUser, UsmUser)]) -> tk::Snmpd {
 }
 
 fn level(u: &tk::UsmUser) -> SecurityLevel {
-    match u.level() {
-        tk::SecurityLevel::NoAuthNoPriv => SecurityLevel::NoAuthNoPriv,
-        tk::SecurityLevel::AuthNoPriv => SecurityLevel::AuthNoPriv,
-        tk::SecurityLevel::AuthPriv => SecurityLevel::AuthPriv,
-    }
+    common::our_level(u)
 }
 
 /// A plain UDP socket to the agent.

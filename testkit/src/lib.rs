@@ -12,6 +12,7 @@
 //! | [`require_tool`] | skip (locally) or fail (in CI) when a peer binary is missing |
 //! | [`free_udp_port`] | a UDP port that is free on `127.0.0.1` and `[::1]` |
 //! | [`Snmpd`] | a private net-snmp agent (communities, USM users, engine ID, extra config) |
+//! | [`Snmpsimd`] | a private snmpsim serving `.snmprec` recordings (community = file basename) |
 //! | [`Snmptrapd`] | a private net-snmp notification receiver whose every notification is one parsed line |
 //! | [`run_tool`], [`snmpget`], [`snmpbulkwalk`], [`snmptrap`], ... | net-snmp command-line tools with a timeout and an isolated environment |
 //! | [`UdpRelay`] | a recording UDP forwarder between a client and a peer (capture without root) |
@@ -67,6 +68,7 @@ mod ports;
 mod process;
 pub mod relay;
 pub mod snmpd;
+pub mod snmpsimd;
 pub mod snmptrapd;
 pub mod tools;
 pub mod tshark;
@@ -78,6 +80,7 @@ pub use netsnmp::{
 pub use ports::{free_udp_port, ipv6_loopback_available};
 pub use relay::{Datagram, Direction, UdpRelay, UdpSink};
 pub use snmpd::{Snmpd, SnmpdBuilder};
+pub use snmpsimd::Snmpsimd;
 pub use snmptrapd::{Notification, Snmptrapd, SnmptrapdBuilder, V1TrapInfo};
 pub use tools::{
     DEFAULT_TOOL_TIMEOUT, find_tool, require_tool, require_tools, run_tool, run_tool_with_timeout,
