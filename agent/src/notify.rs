@@ -390,9 +390,13 @@ pub struct NotifyArgs {
     /// user to it); for an SNMPv3 Inform, the receiver's (skipping discovery).
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The receiver: HOST[:PORT] (port 162 by default), [IPv6]:PORT, udp:HOST[:PORT] or
-    /// udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The receiver: `HOST[:PORT]` (port 162 by default), `[IPv6]:PORT`, `udp:HOST[:PORT]`
+    /// or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The receiver: HOST[:PORT] (port 162 by default), [IPv6]:PORT, udp:HOST[:PORT] \
+                or udp6:[IPv6]:PORT"
+    )]
     pub target: String,
     /// -v 1: ENTERPRISE AGENT-ADDR GENERIC SPECIFIC UPTIME [OID TYPE VALUE]...;
     /// -v 2c/3: UPTIME TRAP-OID [OID TYPE VALUE]... (an empty UPTIME is the host's uptime;
@@ -539,9 +543,11 @@ async fn send_trap(
 /// `fleetwire listen`: `[--listen ADDR:PORT] [OPTIONS] [USER...]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListenArgs {
-    /// Where to listen: ADDR[:PORT] (port 162 by default), [IPv6]:PORT, udp6:[IPv6]:PORT.
+    /// Where to listen: `ADDR[:PORT]` (port 162 by default), `[IPv6]:PORT`,
+    /// `udp6:[IPv6]:PORT`.
     #[arg(
         long = "listen",
+        help = "Where to listen: ADDR[:PORT] (port 162 by default), [IPv6]:PORT, udp6:[IPv6]:PORT",
         value_name = "ADDR:PORT",
         default_value = "0.0.0.0:162"
     )]
@@ -559,15 +565,21 @@ pub struct ListenArgs {
     #[arg(long = "count", value_name = "N")]
     pub count: Option<u64>,
     /// One JSON object per notification (see [`notification_to_json`]).
-    #[arg(long = "json")]
+    #[arg(long = "json", help = "One JSON object per notification")]
     pub json: bool,
     /// Report every dropped datagram (and why) on stderr.
     #[arg(long = "verbose")]
     pub verbose: bool,
     /// SNMPv3 users in snmptrapd.conf's createUser syntax, one argument each:
-    /// "[-e ENGINEID] NAME [AUTH AUTHPASS [PRIV [PRIVPASS]]]". With -e: a Trap user bound to
-    /// that sender's engine; without: an Inform user of our engine.
-    #[arg(value_name = "USER", allow_hyphen_values = true)]
+    /// `"[-e ENGINEID] NAME [AUTH AUTHPASS [PRIV [PRIVPASS]]]"`. With -e: a Trap user bound
+    /// to that sender's engine; without: an Inform user of our engine.
+    #[arg(
+        value_name = "USER",
+        allow_hyphen_values = true,
+        help = "SNMPv3 users in snmptrapd.conf's createUser syntax, one argument each: \
+                \"[-e ENGINEID] NAME [AUTH AUTHPASS [PRIV [PRIVPASS]]]\". With -e: a Trap user \
+                bound to that sender's engine; without: an Inform user of our engine"
+    )]
     pub users: Vec<String>,
 }
 

@@ -586,3 +586,28 @@ async fn unanswered_informs_are_retried_with_the_same_request_id_then_time_out()
         "{ids:?}"
     );
 }
+
+#[tokio::test]
+async fn ipv6_listener_answers_net_snmp_informs() {
+    if !tk::ipv6_loopback_available() || !tk::require_tools(&["snmpinform"]) {
+        return;
+    }
+    let receiver = NotificationReceiver::new(&CRYPTO, LISTENER_ENGINE, 1, Duration::ZERO).unwrap();
+    let mut listener = NotificationListener::bind("[::1]:0".parse().unwrap(), receiver)
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target = format!("udp6:[::1]:{port}");
+    let trap_oid = format!("{ENTERPRISE}.0.1");
+    let tools = run_tools(vec![(
+        "snmpinform",
+        strings(&["-v2c", "-c", "public", &target, "42", &trap_oid]),
+    )]);
+    let (got, _) = collect(&mut listener, 1).await;
+    let out = &tools.await.unwrap()[0];
+    assert!(out.status.success(), "{}", tk::stderr_text(out));
+    let [n] = &got[..] else { panic!("{got:#?}") };
+    assert!(n.source.is_ipv6());
+    assert_eq!((n.kind, n.body.uptime), (NotificationKind::Inform, 42));
+    assert_eq!(n.body.trap_oid, oid(&trap_oid));
+}
