@@ -206,8 +206,8 @@ impl QueryError {
     }
 }
 
-/// net-snmp's wording where it has one.
-fn describe(error: &client::Error, target: &str) -> String {
+/// net-snmp's wording where it has one (also for `fleetwire inform`).
+pub(crate) fn describe(error: &client::Error, target: &str) -> String {
     let Some(snmp) = error.snmp() else {
         return error.to_string();
     };

@@ -18,7 +18,7 @@ use core::time::Duration;
 use crate::crypto::CryptoProvider;
 use crate::message::{CommunityMessage, Message, Version};
 use crate::options::DecodeOptions;
-use crate::pdu::{Pdu, PduType};
+use crate::pdu::Pdu;
 use crate::usm::{AlgorithmPolicy, EngineTime, KeyCache, Received, Session};
 
 use super::config::Security;
@@ -181,10 +181,9 @@ impl Exchange {
         now: Duration,
         next_id: &mut dyn FnMut() -> u32,
     ) -> Result<(), Error> {
-        if target.security.version() == Version::V1
-            && self.request.pdu_type() == PduType::GetBulkRequest
-        {
-            return Err(Error::NotInV1(PduType::GetBulkRequest));
+        let pdu_type = self.request.pdu_type();
+        if target.security.version() == Version::V1 && !pdu_type.in_v1() {
+            return Err(Error::NotInV1(pdu_type));
         }
         if let (Some(session), Security::V3(usm)) = (&mut target.session, &target.security)
             && !session.is_discovered()

@@ -25,6 +25,10 @@ pub enum Request {
     },
     /// SetRequest with these varbinds.
     Set(Vec<VarBind<'static>>),
+    /// InformRequest (SNMPv2c and SNMPv3) with these varbinds: `sysUpTime.0` and
+    /// `snmpTrapOID.0` first (see [`crate::notification::originator::inform_request`]). The
+    /// receiver of an Inform is authoritative, so SNMPv3 discovers it like an agent.
+    Inform(Vec<VarBind<'static>>),
 }
 
 impl Request {
@@ -35,6 +39,7 @@ impl Request {
             Self::GetNext(_) => PduType::GetNextRequest,
             Self::GetBulk { .. } => PduType::GetBulkRequest,
             Self::Set(_) => PduType::SetRequest,
+            Self::Inform(_) => PduType::InformRequest,
         }
     }
 
@@ -42,7 +47,7 @@ impl Request {
     pub fn oids(&self) -> Vec<Oid<'static>> {
         match self {
             Self::Get(oids) | Self::GetNext(oids) | Self::GetBulk { oids, .. } => oids.clone(),
-            Self::Set(vbs) => vbs.iter().map(|vb| vb.name.clone()).collect(),
+            Self::Set(vbs) | Self::Inform(vbs) => vbs.iter().map(|vb| vb.name.clone()).collect(),
         }
     }
 
@@ -65,14 +70,15 @@ impl Request {
                 varbinds: nulls(oids).into(),
             }),
             Self::Set(vbs) => Pdu::SetRequest(GenericPdu::new(request_id, vbs.clone())),
+            Self::Inform(vbs) => Pdu::InformRequest(GenericPdu::new(request_id, vbs.clone())),
         }
     }
 
     /// The smaller requests to send instead after a tooBig answer: a GET or GETNEXT of
     /// several OIDs splits into two halves (whose answers, concatenated, answer the
     /// original); a GETBULK keeps its OIDs with max-repetitions halved. A SET (which must
-    /// stay atomic), a single-OID GET and a GETBULK at max-repetitions 1 cannot shrink:
-    /// [`Error::TooBig`].
+    /// stay atomic), an Inform (one notification), a single-OID GET and a GETBULK at
+    /// max-repetitions 1 cannot shrink: [`Error::TooBig`].
     pub fn split_for_too_big(&self) -> Result<Vec<Request>, Error> {
         match self {
             Self::Get(oids) | Self::GetNext(oids) if oids.len() > 1 => {
