@@ -30,14 +30,18 @@ use crate::varbind_fmt::{Format, write_varbind};
 /// The root `walk` and `bulkwalk` use without an OID: mib-2, as net-snmp.
 pub const DEFAULT_WALK_ROOT: &str = "1.3.6.1.2.1";
 
+/// The `--help` text of every command's target argument (the doc comments quote it as code,
+/// which clap would print with its backticks).
+const TARGET_HELP: &str = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT";
+
 /// `get` and `getnext`: `[OPTIONS] HOST[:PORT] OID...`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GetArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(value_name = "HOST[:PORT]", help = TARGET_HELP)]
     pub target: Target,
     /// OIDs in dotted form.
     #[arg(value_name = "OID", required = true, value_parser = parse_oid)]
@@ -53,8 +57,8 @@ pub struct GetBulkArgs {
     /// -Cn N: non-repeaters (default 0); -Cr N: max-repetitions (default 10).
     #[arg(short = 'C', value_name = "n<N>|r<N>", value_parser = parse_c_value)]
     pub bulk: Vec<String>,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(value_name = "HOST[:PORT]", help = TARGET_HELP)]
     pub target: Target,
     /// OIDs in dotted form.
     #[arg(value_name = "OID", required = true, value_parser = parse_oid)]
@@ -67,8 +71,8 @@ pub struct SetArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(value_name = "HOST[:PORT]", help = TARGET_HELP)]
     pub target: Target,
     /// OID TYPE VALUE triples; TYPE is one of i u t a o s x d n c C U.
     #[arg(value_name = "OID TYPE VALUE", required = true, num_args = 3.., allow_hyphen_values = true)]
@@ -81,8 +85,8 @@ pub struct WalkArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(value_name = "HOST[:PORT]", help = TARGET_HELP)]
     pub target: Target,
     /// The subtree to walk (`.1` walks everything).
     #[arg(value_name = "OID", default_value = DEFAULT_WALK_ROOT)]
@@ -98,8 +102,8 @@ pub struct BulkWalkArgs {
     /// -Cr N: max-repetitions (default 10); -Cn is accepted and must be 0.
     #[arg(short = 'C', value_name = "n<N>|r<N>", value_parser = parse_c_value)]
     pub bulk: Vec<String>,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(value_name = "HOST[:PORT]", help = TARGET_HELP)]
     pub target: Target,
     /// The subtree to walk (`.1` walks everything).
     #[arg(value_name = "OID", default_value = DEFAULT_WALK_ROOT)]

@@ -34,8 +34,9 @@ use crate::error::ConfigError;
 
 /// The crypto provider every Fleetwire TLS connection uses.
 ///
-/// `ring` by default; with the `fips` feature, the aws-lc-rs FIPS provider (see
-/// [`rustls::crypto::default_fips_provider`]).
+/// `ring` by default; with the `fips` feature, the aws-lc-rs FIPS provider (rustls'
+/// [`default_fips_provider`](https://docs.rs/rustls/0.23/rustls/crypto/fn.default_fips_provider.html),
+/// which exists only when rustls is built with its `fips` feature).
 pub fn crypto_provider() -> Arc<CryptoProvider> {
     #[cfg(feature = "fips")]
     {
