@@ -32,7 +32,8 @@ pub const DEFAULT_WALK_ROOT: &str = "1.3.6.1.2.1";
 
 /// The `--help` text of every command's target argument (the doc comments quote it as code,
 /// which clap would print with its backticks).
-const TARGET_HELP: &str = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT";
+const TARGET_HELP: &str =
+    "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT";
 
 /// `get` and `getnext`: `[OPTIONS] HOST[:PORT] OID...`.
 #[derive(Debug, Clone, clap::Args)]
