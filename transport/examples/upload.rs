@@ -11,6 +11,19 @@
 //!
 //! `flush` exits 0 when the spool is empty afterwards, 1 otherwise. Without `--allow`, the
 //! upload URL itself is the only allowlist entry.
+//!
+//! Upload with a client certificate through an authenticating proxy (HTTPS goes through
+//! `CONNECT`; TLS, and the client certificate, stay end to end with the server):
+//!
+//! ```text
+//! cargo run -p fleetwire-transport --example upload -- flush --spool /tmp/spool \
+//!     --url https://rs.example.com/upload --ca ca.pem \
+//!     --client-cert device.pem --client-key device.key \
+//!     --proxy http://fleet:secret@proxy.example.com:3128
+//! ```
+//!
+//! `tests/proxy.rs` (`spool_upload_with_a_client_certificate_through_the_proxy`) runs these
+//! same calls against tinyproxy and a server that requires client certificates.
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

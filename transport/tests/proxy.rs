@@ -1,7 +1,8 @@
 //! Through a real tinyproxy (installed by `.ci/install-peers`) on a loopback high port:
-//! CONNECT with and without proxy credentials, a wrong proxy password, and `HTTPS_PROXY` /
-//! `NO_PROXY` from the environment. Prints `SKIPPED` when tinyproxy is missing (an error under
-//! `CI=true`).
+//! CONNECT with and without proxy credentials, a wrong proxy password, `HTTPS_PROXY` /
+//! `NO_PROXY` from the environment, and a spool upload with a client certificate through the
+//! proxy (the `upload` example's `flush`). Prints `SKIPPED` when tinyproxy is missing (an
+//! error under `CI=true`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,9 +18,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fleetwire_transport::tls::{Roots, TlsOptions};
-use fleetwire_transport::{Allowlist, Client, ClientOptions, ProxyConfig, TransportError};
-use support::{Pki, Reply, TestServer, simple_server};
+use fleetwire_transport::tls::{ClientIdentity, Roots, TlsOptions};
+use fleetwire_transport::{
+    Allowlist, Client, ClientOptions, ProxyConfig, Spool, SpoolOptions, TransportError, Uploader,
+};
+use support::{Pki, Reply, ServerSpec, TestServer, simple_server};
 use zeroize::Zeroizing;
 
 fn tinyproxy_binary() -> Option<PathBuf> {
@@ -329,4 +332,69 @@ fn https_proxy_and_no_proxy_from_the_environment() {
     let out = run(&[("HTTP_PROXY", "http://127.0.0.1:1".into())]);
     assert!(out.contains("STATUS 200"), "{out}");
     assert_eq!(server.requests().len(), 3);
+}
+
+/// The `upload` example's `flush` path end to end: CA, client certificate and key read from
+/// PEM files, the spool drained by the `Uploader` through an authenticating tinyproxy to a
+/// server that requires client certificates.
+#[test]
+fn spool_upload_with_a_client_certificate_through_the_proxy() {
+    let Some(proxy) = Tinyproxy::start(Some(("fleet", "s3cret"))) else {
+        return;
+    };
+    let pki = Pki::new("ca");
+    let mut spec = ServerSpec::new(&pki.server());
+    spec.client_ca = Some(pki.ca_der());
+    let server = TestServer::start(spec, Arc::new(|_| Reply::ok()));
+    let url = server.url("/upload");
+
+    let dir = tempfile::tempdir().unwrap();
+    let client = pki.client();
+    let (ca, cert, key) = (
+        dir.path().join("ca.pem"),
+        dir.path().join("client.pem"),
+        dir.path().join("client.key"),
+    );
+    std::fs::write(&ca, pki.ca_pem()).unwrap();
+    std::fs::write(&cert, &client.cert_pem).unwrap();
+    std::fs::write(&key, &client.key_pem).unwrap();
+
+    let mut options = ClientOptions {
+        allowlist: Allowlist::new([url.clone()]).unwrap(),
+        timeout: Duration::from_secs(10),
+        proxy: ProxyConfig::Url(Zeroizing::new(proxy.url(Some(("fleet", "s3cret"))))),
+        ..ClientOptions::default()
+    };
+    options.tls.roots = Roots::from_pem_file(&ca).unwrap();
+
+    // Without the certificate the server refuses the handshake, through the tunnel too.
+    let err = Client::new(&options)
+        .unwrap()
+        .post(&url, "application/xml", &[], b"<payload/>")
+        .unwrap_err();
+    assert!(
+        matches!(err, TransportError::ClientCertificateRequired { .. }),
+        "{err:?}"
+    );
+
+    options.tls.identity = Some(ClientIdentity::from_pem_files(&cert, &key).unwrap());
+    let mut spool = Spool::open(dir.path().join("spool"), SpoolOptions::default()).unwrap();
+    spool.enqueue(b"<payload/>").unwrap();
+    let report = Uploader::new(Client::new(&options).unwrap(), url.clone())
+        .flush(&mut spool)
+        .unwrap();
+    assert_eq!((report.uploaded, report.remaining), (1, 0), "{report:?}");
+
+    let requests = server.requests();
+    let upload = requests.last().unwrap();
+    assert!(upload.client_cert);
+    assert_eq!(
+        (upload.path.as_str(), upload.body.as_slice()),
+        ("/upload", &b"<payload/>"[..])
+    );
+    assert!(
+        proxy.log().contains(&connect_line(&server)),
+        "{}",
+        proxy.log()
+    );
 }
