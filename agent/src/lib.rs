@@ -34,6 +34,11 @@
 //! assert_eq!(line["pdu"]["varbinds"][0]["oid"], "1.3.6.1");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Features
+//!
+//! The crate has no optional features: the command line needs all of it (it enables
+//! `fleetwire-snmp`'s `tokio` feature).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -51,3 +56,8 @@ pub mod text;
 pub mod upload;
 pub mod usm;
 pub mod varbind_fmt;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

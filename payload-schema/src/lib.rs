@@ -47,6 +47,13 @@
 //! let report = validate(xml.as_bytes()).unwrap();
 //! assert_eq!(report.kind, PayloadKind::Office);
 //! ```
+//!
+//! `examples/build_payload.rs` builds and zips a payload as a program.
+//!
+//! # Features
+//!
+//! - `arbitrary` (off by default): derives `arbitrary::Arbitrary` for every payload type, for
+//!   property tests and fuzzing.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -34,6 +34,14 @@
 //! println!("{} uploaded, {} pending", report.uploaded, report.remaining);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! `examples/upload.rs` is the same as a program, including a client certificate and a proxy.
+//!
+//! # Features
+//!
+//! - `fips` (off by default): rustls with the aws-lc-rs FIPS 140-3 provider instead of `ring`
+//!   ([`tls::crypto_provider`]; [`Client::fips`] reports it). Building it needs `cmake` and
+//!   `golang-go`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
