@@ -287,6 +287,17 @@ pub enum ErrorKind {
 
 /// A decode error: what was wrong ([`ErrorKind`]), in which [`Field`], at which byte offset of
 /// the input given to the decoder.
+///
+/// ```
+/// use fleetwire_snmp::{ErrorKind, Field, Message};
+///
+/// // A v2c GetRequest cut off after its request-id: the message claims 28 content bytes.
+/// let truncated = [0x30, 0x1c, 0x02, 0x01, 0x01, 0x04, 0x01, b'p', 0xa0, 0x14, 0x02, 0x01];
+/// let err = Message::decode(&truncated).unwrap_err();
+/// assert_eq!(err.kind, ErrorKind::Truncated { needed: 28, available: 10 });
+/// assert_eq!((err.field, err.offset), (Field::Message, 0));
+/// println!("{err}"); // what, in which field, at which byte
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("{kind} in {field} at byte {offset}")]
 pub struct DecodeError {

@@ -678,6 +678,28 @@ impl<'a> GenericPdu<'a> {
 }
 
 /// GetBulkRequest-PDU (RFC 3416 section 4.2.3).
+///
+/// ```
+/// use fleetwire_snmp::{BulkPdu, CommunityMessage, Message, Pdu, PduType, VarBind};
+///
+/// // sysUpTime once, then ten rows of prtMarkerSuppliesLevel.
+/// let pdu = Pdu::GetBulkRequest(BulkPdu {
+///     request_id: 7,
+///     non_repeaters: 1,
+///     max_repetitions: 10,
+///     varbinds: vec![
+///         VarBind::null("1.3.6.1.2.1.1.3".parse()?),
+///         VarBind::null("1.3.6.1.2.1.43.11.1.1.9".parse()?),
+///     ]
+///     .into(),
+/// });
+/// let wire = Message::V2c(CommunityMessage { community: b"public"[..].into(), pdu }).to_vec();
+/// let decoded = Message::decode(&wire)?;
+/// let pdu = decoded.pdu().expect("plaintext");
+/// assert_eq!((pdu.pdu_type(), pdu.request_id()), (PduType::GetBulkRequest, Some(7)));
+/// assert_eq!(pdu.varbinds().iter().count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkPdu<'a> {
     /// `request-id`.

@@ -153,6 +153,43 @@ pub struct Response {
 pub const MAX_RESPONSE_BODY: u64 = 1024 * 1024;
 
 /// The blocking HTTPS client. Cheap to clone; connections are kept alive and reused.
+///
+/// A device certificate, a private CA and an authenticating proxy (HTTPS goes through
+/// `CONNECT`; TLS and the client certificate stay end to end with the server):
+///
+/// ```no_run
+/// use fleetwire_transport::tls::{ClientIdentity, Roots};
+/// use fleetwire_transport::{Allowlist, Client, ClientOptions, ProxyConfig};
+/// use zeroize::Zeroizing;
+///
+/// let mut options = ClientOptions::default();
+/// options.tls.roots = Roots::from_pem_file("/etc/fleetwire/ca.pem")?;
+/// options.tls.identity = Some(ClientIdentity::from_pem_files(
+///     "/etc/fleetwire/device.pem",
+///     "/etc/fleetwire/device.key",
+/// )?);
+/// options.proxy = ProxyConfig::Url(Zeroizing::new("http://fleet:secret@proxy:3128".into()));
+/// options.allowlist = Allowlist::new(["https://rs.example.com/upload"])?;
+/// let client = Client::new(&options)?;
+/// let response = client.post("https://rs.example.com/upload", "application/zip", &[], b"...")?;
+/// assert_eq!(response.status, 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// URLs are checked before any connection is made:
+///
+/// ```
+/// use fleetwire_transport::{Allowlist, Client, ClientOptions, TransportError};
+///
+/// let mut options = ClientOptions::default();
+/// options.allowlist = Allowlist::new(["https://rs.example.com/upload"])?;
+/// let client = Client::new(&options)?;
+/// let err = client.get("http://rs.example.com/upload").unwrap_err();
+/// assert!(matches!(err, TransportError::NotHttps { .. }), "{err}");
+/// let err = client.get("https://elsewhere.example.com/").unwrap_err();
+/// assert!(matches!(err, TransportError::NotAllowed { .. }), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     direct: ureq::Agent,

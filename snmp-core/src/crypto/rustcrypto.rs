@@ -23,6 +23,18 @@ const NAME: &str = "RustCrypto";
 /// `std`'s hash-map seeds). Without `std` there is no entropy source: build the provider with
 /// [`RustCrypto::with_salt_seed`] from a random value of your platform, or
 /// [`CryptoProvider::salt_seed`] fails with [`CryptoError::NoRandomness`].
+///
+/// ```
+/// use fleetwire_snmp::crypto::{CryptoProvider, HashAlgorithm, RustCrypto};
+///
+/// let crypto = RustCrypto::new();
+/// let mut out = [0u8; 64];
+/// // SHA-256("abc") (FIPS 180-2), fed in two parts.
+/// let n = crypto.digest(HashAlgorithm::Sha256, &[b"a", b"bc"], &mut out)?;
+/// assert_eq!(n, 32);
+/// assert_eq!(out[..4], [0xba, 0x78, 0x16, 0xbf]);
+/// # Ok::<(), fleetwire_snmp::crypto::CryptoError>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct RustCrypto {
     seed: Option<u64>,

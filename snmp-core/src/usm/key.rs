@@ -128,6 +128,31 @@ fn digest_key(
 ///
 /// The repeated password is fed to the hash in 16 KiB chunks, so this runs at the hash's
 /// full throughput (RFC 3414's sample code feeds 64 bytes at a time, 2-3x slower).
+///
+/// RFC 3414 A.3.1 and A.3.2: "maplesyrup", localized to engine `00...02` with
+/// [`localize_key`]:
+///
+/// ```
+/// use fleetwire_snmp::crypto::{HashAlgorithm, RustCrypto};
+/// use fleetwire_snmp::usm::key::{localize_key, password_to_key};
+///
+/// let crypto = RustCrypto::new();
+/// let engine_id = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+/// let ku = password_to_key(&crypto, HashAlgorithm::Md5, b"maplesyrup")?;
+/// let kul = localize_key(&crypto, HashAlgorithm::Md5, &ku, &engine_id)?;
+/// assert_eq!(
+///     kul.as_bytes(),
+///     [0x52, 0x6f, 0x5e, 0xed, 0x9f, 0xcc, 0xe2, 0x6f, 0x89, 0x64, 0xc2, 0x93, 0x07, 0x87, 0xd8, 0x2b]
+/// );
+/// let ku = password_to_key(&crypto, HashAlgorithm::Sha1, b"maplesyrup")?;
+/// let kul = localize_key(&crypto, HashAlgorithm::Sha1, &ku, &engine_id)?;
+/// assert_eq!(kul.as_bytes()[..4], [0x66, 0x95, 0xfe, 0xbc]);
+/// // Keys never show in Debug output.
+/// assert_eq!(format!("{kul:?}"), "SecretKey(20 bytes, redacted)");
+/// // Passwords under 8 bytes are refused (RFC 3414 section 11.2).
+/// assert!(password_to_key(&crypto, HashAlgorithm::Md5, b"short").is_err());
+/// # Ok::<(), fleetwire_snmp::usm::UsmError>(())
+/// ```
 pub fn password_to_key(
     provider: &dyn CryptoProvider,
     hash: HashAlgorithm,
@@ -297,6 +322,24 @@ fn key_change_stream(
 /// A USM user as configured on a manager or agent: a name and master keys (Ku), not yet
 /// bound to an engine. Derive it from passwords once (password-to-key is the expensive part)
 /// and localize it per engine, ideally through a [`KeyCache`].
+///
+/// ```
+/// use fleetwire_snmp::crypto::RustCrypto;
+/// use fleetwire_snmp::usm::{AuthProtocol, PrivProtocol, SecurityLevel, UsmUser};
+///
+/// let crypto = RustCrypto::new();
+/// let user = UsmUser::new(b"fleet")?
+///     .with_auth_password(&crypto, AuthProtocol::Sha256, b"fleet-auth-pass")?
+///     .with_priv_password(&crypto, PrivProtocol::Aes128, b"fleet-priv-pass")?;
+/// assert_eq!(user.max_level(), SecurityLevel::AuthPriv);
+/// // Bound to one engine: the keys a manager uses with that agent.
+/// let localized = user.localize(&crypto, b"\x80\x00\x1f\x88\x04printer")?;
+/// assert_eq!(localized.engine_id(), b"\x80\x00\x1f\x88\x04printer");
+/// assert_eq!(localized.priv_protocol(), Some(PrivProtocol::Aes128));
+/// // Debug shows the protocols, never the keys.
+/// assert!(!format!("{user:?}").contains("fleet-auth-pass"));
+/// # Ok::<(), fleetwire_snmp::usm::UsmError>(())
+/// ```
 #[derive(Clone)]
 pub struct UsmUser {
     name: Vec<u8>,
