@@ -567,7 +567,7 @@ impl Session {
         let mut todo = vec![request];
         let mut out = Vec::new();
         while let Some(request) = todo.pop() {
-            let response = self.exchange(request.clone()).await?;
+            let (response, request) = self.exchange_returning(request).await?;
             if response.error_status == ErrorStatus::TooBig {
                 todo.extend(request.split_for_too_big()?.into_iter().rev());
                 continue;
@@ -579,6 +579,11 @@ impl Session {
 
     /// One request/response exchange, as is (no tooBig recovery, error status not checked).
     pub async fn exchange(&self, request: Request) -> Result<Response, Error> {
+        self.exchange_returning(request).await.map(|(r, _)| r)
+    }
+
+    /// [`exchange`](Self::exchange), giving the request back with the answer.
+    async fn exchange_returning(&self, request: Request) -> Result<(Response, Request), Error> {
         let inner = &*self.client.inner;
         let _permit = inner
             .permits
@@ -630,7 +635,10 @@ impl Session {
                             registration.rekey(exchange.key());
                             self.send(socket, exchange.wire()).await?;
                         }
-                        Some(Outcome::Response(response)) => return Ok(response),
+                        Some(Outcome::Response(response)) => {
+                            drop(registration);
+                            return Ok((response, exchange.into_request()));
+                        }
                     }
                 }
                 // The sender lives in the registration: the channel cannot close first.

@@ -150,6 +150,11 @@ impl Exchange {
         &self.request
     }
 
+    /// The request, taken back (e.g. to split it after a tooBig answer).
+    pub fn into_request(self) -> Request {
+        self.request
+    }
+
     /// The bytes to send (again).
     pub fn wire(&self) -> &[u8] {
         &self.wire
