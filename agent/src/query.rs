@@ -36,8 +36,11 @@ pub struct GetArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
     /// OIDs in dotted form.
     #[arg(value_name = "OID", required = true, value_parser = parse_oid)]
@@ -53,8 +56,11 @@ pub struct GetBulkArgs {
     /// -Cn N: non-repeaters (default 0); -Cr N: max-repetitions (default 10).
     #[arg(short = 'C', value_name = "n<N>|r<N>", value_parser = parse_c_value)]
     pub bulk: Vec<String>,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
     /// OIDs in dotted form.
     #[arg(value_name = "OID", required = true, value_parser = parse_oid)]
@@ -67,8 +73,11 @@ pub struct SetArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
     /// OID TYPE VALUE triples; TYPE is one of i u t a o s x d n c C U.
     #[arg(value_name = "OID TYPE VALUE", required = true, num_args = 3.., allow_hyphen_values = true)]
@@ -81,8 +90,11 @@ pub struct WalkArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
     /// The subtree to walk (`.1` walks everything).
     #[arg(value_name = "OID", default_value = DEFAULT_WALK_ROOT)]
@@ -98,8 +110,11 @@ pub struct BulkWalkArgs {
     /// -Cr N: max-repetitions (default 10); -Cn is accepted and must be 0.
     #[arg(short = 'C', value_name = "n<N>|r<N>", value_parser = parse_c_value)]
     pub bulk: Vec<String>,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
     /// The subtree to walk (`.1` walks everything).
     #[arg(value_name = "OID", default_value = DEFAULT_WALK_ROOT)]
