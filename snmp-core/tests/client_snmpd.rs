@@ -204,6 +204,20 @@ async fn every_operation_every_version_all_43_users() {
         .collect();
     assert_eq!(session.engine_id().unwrap(), engine);
 
+    // Concurrent first requests on one fresh SNMPv3 session: every one succeeds, whichever
+    // discovery completes first.
+    let shared = client
+        .session(agent.addr(), Security::v3(ours(u), level(u)))
+        .unwrap();
+    let mut concurrent = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let s = shared.clone();
+        concurrent.spawn(async move { s.get(&[oid(SYS_DESCR)]).await.map(|v| v.len()) });
+    }
+    while let Some(r) = concurrent.join_next().await {
+        assert_eq!(r.unwrap().unwrap(), 1);
+    }
+
     // -e: the engine ID given in advance; no discovery, time synchronisation still works.
     let mut preset = UsmSecurity::new(ours(u), level(u));
     preset.engine_id = Some(engine.clone());

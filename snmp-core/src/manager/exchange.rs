@@ -19,7 +19,9 @@ use crate::crypto::CryptoProvider;
 use crate::message::{CommunityMessage, Message, Version};
 use crate::options::DecodeOptions;
 use crate::pdu::{Pdu, PduType};
-use crate::usm::{AlgorithmPolicy, EngineTime, KeyCache, Received, Session};
+use crate::usm::{
+    AlgorithmPolicy, EngineTime, KeyCache, Received, ReportKind, Session, UsmError, UsmStat,
+};
 
 use super::config::Security;
 use super::request::Request;
@@ -311,6 +313,11 @@ impl Exchange {
                     Ok(Step::Redo)
                 }
             }
+            // Another exchange of the same target completed discovery first: our probe's
+            // answer now names a known engine. Send the request.
+            Err(UsmError::ReportReceived {
+                kind: ReportKind::Usm(UsmStat::UnknownEngineIds),
+            }) if self.phase == Phase::Discovery && session.is_discovered() => Ok(Step::Redo),
             Err(e) => Err(Error::Usm(e)),
         };
         self.scratch = scratch;
