@@ -183,9 +183,9 @@ async fn every_operation_every_version_all_43_users() {
         done.push(r.unwrap());
     }
     assert_eq!(done.len(), expected);
-    // snmpd drops a SET that arrives while another one is being committed (the requests
-    // time out), and commits each (rewriting its persistent file, ~0.2 s with 43 users): the
-    // SETs go one at a time, each session's own.
+    // snmpd commits every SET by rewriting its persistent file, which takes ~0.25 s with 43
+    // users, one SET at a time: 45 concurrent SETs queue up for longer than the retries
+    // wait. So the SETs go one after the other, each session its own (~10 s in all).
     for (label, session) in &done {
         set_contact(session, label).await;
     }
