@@ -703,6 +703,18 @@ impl DetectedError {
     }
 }
 
+impl Serialize for SupplyLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for Capacity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -752,17 +764,5 @@ mod tests {
         assert_eq!(DetectedError::from_bits(&[0x00, 0x01]), vec![]);
         assert_eq!(DetectedError::from_bits(&[]), vec![]);
         assert_eq!(DetectedError::from_bits(&[0xff, 0xfe]).len(), 15);
-    }
-}
-
-impl Serialize for SupplyLevel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl Serialize for Capacity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }

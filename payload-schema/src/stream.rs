@@ -133,6 +133,6 @@ impl<W: io::Write> AgentPayloadWriter<W> {
             self.out.serialize(v, Some("policyViolation"))?;
         }
         self.out.write_raw("</deviceManagement>\n")?;
-        Ok(self.out.into_inner())
+        self.out.into_inner()
     }
 }
