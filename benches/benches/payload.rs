@@ -84,7 +84,7 @@ fn package(devices: &[DeviceRecord]) -> Vec<u8> {
         "agent.xml",
         sample_time(),
         sample_agent(devices.len() as u64),
-        devices.iter().cloned(),
+        devices,
         &BuildPolicy::default(),
     )
     .unwrap();
