@@ -3,7 +3,7 @@
 //! A [`BuildPolicy`] is applied when a payload is built (addresses stripped in Locked Down mode,
 //! consent-gated data dropped without consent) and recorded in the payload's `securityMode` and
 //! `consent` attributes; [`crate::Document::check_rules`] checks the recorded policy against the
-//! content before every write and in [`crate::validate`], so a payload that breaks a rule is
+//! content before every write and in [`crate::validate()`], so a payload that breaks a rule is
 //! never written.
 
 use std::fmt;
