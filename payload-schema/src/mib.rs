@@ -34,8 +34,8 @@ impl fmt::Debug for UnrecognizedCode {
 macro_rules! mib_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $num:literal => $text:literal,)+ }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+        #[serde(try_from = "String")]
         pub enum $name {
             $($(#[$vm])* $var,)+
             /// A value without a name in this version, written as its integer.
@@ -106,6 +106,15 @@ macro_rules! mib_enum {
         impl From<$name> for String {
             fn from(v: $name) -> String {
                 v.to_string()
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.name() {
+                    Some(n) => s.serialize_str(n),
+                    None => s.collect_str(self),
+                }
             }
         }
 
@@ -445,8 +454,8 @@ mib_enum! {
 /// assert_eq!(SupplyLevel::Unknown.to_string(), "unknown");
 /// assert_eq!(SupplyLevel::SomeRemaining.kind(), "some_remaining");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum SupplyLevel {
     /// A measured level in the supply's unit.
@@ -572,8 +581,8 @@ impl From<SupplyLevel> for String {
 
 /// A supply's maximum capacity (`prtMarkerSuppliesMaxCapacity`): a measurement, or the MIB's
 /// -1 (other: no restriction) or -2 (unknown). Written as the number, `other` or `unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Capacity {
     /// The capacity in the supply's unit.
@@ -691,6 +700,18 @@ impl DetectedError {
             })
             .map(|(_, e)| *e)
             .collect()
+    }
+}
+
+impl Serialize for SupplyLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for Capacity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
