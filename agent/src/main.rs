@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fleetwire::collect::{self, CollectArgs};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
 use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
@@ -44,6 +45,9 @@ enum Command {
     /// Walk a subtree with GETBULK (snmpbulkwalk).
     #[command(name = "bulkwalk")]
     BulkWalk(BulkWalkArgs),
+    /// Read one printer (system, host resources, Printer-MIB, PWG and vendor counters) and
+    /// print its snapshot: a summary, --json, or --xml KIND.
+    Collect(CollectArgs),
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
@@ -63,6 +67,24 @@ fn main() -> ExitCode {
         Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
         Command::Payload(command) => run_payload(&command),
+        Command::Collect(args) => run_collect(&args),
+    }
+}
+
+fn run_collect(args: &CollectArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = collect::run(args, &mut out);
+    let flushed = out.flush().map_err(collect::CollectCommandError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(collect::CollectCommandError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire collect: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 

@@ -201,9 +201,7 @@ fn expected_json(name: &str) -> Value {
         .collect();
     let descr = value(&rec, "1.3.6.1.2.1.25.3.2.1.3.1");
     let object_id = value(&rec, "1.3.6.1.2.1.1.2.0");
-    let vendor_name = object_id
-        .starts_with("1.3.6.1.4.1.253.")
-        .then_some("Xerox");
+    let vendor_name = object_id.starts_with("1.3.6.1.4.1.253.").then_some("Xerox");
     let device_status = ["", "unknown", "running", "warning", "testing", "down"]
         [int(value(&rec, "1.3.6.1.2.1.25.3.2.1.5.1")) as usize];
     let printer_status = ["", "other", "unknown", "idle", "printing", "warmup"]
@@ -249,10 +247,46 @@ fn expected_pwg(name: &str) -> Vec<(String, u64)> {
         })
         .collect();
     let objects = [
-        ("7", ["icImageTotalImages", "icImageMonochromeImages", "icImageFullColorImages", "", ""]),
-        ("8", ["icImpressionTotalImps", "icImpressionMonochromeImps", "icImpressionBlankImps", "icImpressionFullColorImps", "icImpressionHighlightColorImps"]),
-        ("9", ["icTwoSidedTotalImps", "icTwoSidedMonochromeImps", "icTwoSidedBlankImps", "icTwoSidedFullColorImps", "icTwoSidedHighlightColorImps"]),
-        ("10", ["icSheetTotalSheets", "icSheetMonochromeSheets", "icSheetBlankSheets", "icSheetFullColorSheets", "icSheetHighlightColorSheets"]),
+        (
+            "7",
+            [
+                "icImageTotalImages",
+                "icImageMonochromeImages",
+                "icImageFullColorImages",
+                "",
+                "",
+            ],
+        ),
+        (
+            "8",
+            [
+                "icImpressionTotalImps",
+                "icImpressionMonochromeImps",
+                "icImpressionBlankImps",
+                "icImpressionFullColorImps",
+                "icImpressionHighlightColorImps",
+            ],
+        ),
+        (
+            "9",
+            [
+                "icTwoSidedTotalImps",
+                "icTwoSidedMonochromeImps",
+                "icTwoSidedBlankImps",
+                "icTwoSidedFullColorImps",
+                "icTwoSidedHighlightColorImps",
+            ],
+        ),
+        (
+            "10",
+            [
+                "icSheetTotalSheets",
+                "icSheetMonochromeSheets",
+                "icSheetBlankSheets",
+                "icSheetFullColorSheets",
+                "icSheetHighlightColorSheets",
+            ],
+        ),
     ];
     let mut out = Vec::new();
     for (table, names) in objects {
@@ -285,7 +319,10 @@ fn check(name: &str, collected: &Collected) {
         .collect();
     pwg.sort();
     assert_eq!(pwg, expected_pwg(name), "{name}: PWG counters");
-    assert!(!pwg.is_empty(), "{name}: the fixtures all have PWG counters");
+    assert!(
+        !pwg.is_empty(),
+        "{name}: the fixtures all have PWG counters"
+    );
     want["counters"]["pwg"] = got["counters"]["pwg"].clone();
     for section in ["identity", "network", "status", "counters", "supplies"] {
         assert_eq!(got[section], want[section], "{name}: {section}");
@@ -309,8 +346,12 @@ fn responder_for(recording: Recording, community: &str, user: Option<&UsmUser>) 
     r.allow_community(community.as_bytes(), oid("1.3.6.1"), false)
         .unwrap();
     if let Some(user) = user {
-        r.enable_v3(b"fleetwire-collect-test", &mut MemoryBoots(0), Duration::ZERO)
-            .unwrap();
+        r.enable_v3(
+            b"fleetwire-collect-test",
+            &mut MemoryBoots(0),
+            Duration::ZERO,
+        )
+        .unwrap();
         let vacm = r.vacm_mut();
         vacm.add_view_family(b"all", oid("1.3"), &[], FamilyType::Included)
             .unwrap();
@@ -381,8 +422,14 @@ async fn fixture_details_and_payload() {
     server.shutdown().await;
     let rec = lines(name);
     let d = &c.details;
-    assert_eq!(d.memory_kib, Some(int(value(&rec, "1.3.6.1.2.1.25.2.2.0")) as u64));
-    assert_eq!(d.uptime_ticks, Some(int(value(&rec, "1.3.6.1.2.1.1.3.0")) as u32));
+    assert_eq!(
+        d.memory_kib,
+        Some(int(value(&rec, "1.3.6.1.2.1.25.2.2.0")) as u64)
+    );
+    assert_eq!(
+        d.uptime_ticks,
+        Some(int(value(&rec, "1.3.6.1.2.1.1.3.0")) as u32)
+    );
     assert_eq!(
         d.printer_name.as_deref(),
         Some(value(&rec, "1.3.6.1.2.1.43.5.1.1.16.1"))
@@ -418,14 +465,23 @@ async fn fixture_details_and_payload() {
         })
         .collect();
     assert_eq!(inputs, want);
-    assert_eq!(d.outputs.len(), under(&rec, "1.3.6.1.2.1.43.9.2.1.7.1").count());
+    assert_eq!(
+        d.outputs.len(),
+        under(&rec, "1.3.6.1.2.1.43.9.2.1.7.1").count()
+    );
     let covers: Vec<Option<String>> = d.covers.iter().map(|c| c.description.clone()).collect();
     let want: Vec<Option<String>> = under(&rec, "1.3.6.1.2.1.43.6.1.1.2.1")
         .map(|(_, v)| Some(v.to_owned()))
         .collect();
     assert_eq!(covers, want);
-    assert!(d.covers.iter().all(|c| c.status.map(|s| s.to_string()).as_deref() == Some("coverClosed")));
-    let console: Vec<&str> = under(&rec, "1.3.6.1.2.1.43.16.5.1.2.1").map(|(_, v)| v).collect();
+    assert!(
+        d.covers
+            .iter()
+            .all(|c| c.status.map(|s| s.to_string()).as_deref() == Some("coverClosed"))
+    );
+    let console: Vec<&str> = under(&rec, "1.3.6.1.2.1.43.16.5.1.2.1")
+        .map(|(_, v)| v)
+        .collect();
     assert_eq!(d.console, console);
     assert_eq!(d.lights.len(), 2);
     // Supply colorants: the four toners name theirs, the rest have none.
@@ -441,7 +497,13 @@ async fn fixture_details_and_payload() {
 
     // The device record validates as an office payload (and with xmllint, against the XSD).
     let record = c.to_device_record();
-    assert!(record.properties.hardware.iter().any(|p| p.name.as_str() == "memory"));
+    assert!(
+        record
+            .properties
+            .hardware
+            .iter()
+            .any(|p| p.name.as_str() == "memory")
+    );
     assert_eq!(record.status.console_message.len(), 2);
     let at = Timestamp::from_unix(1_800_000_000).unwrap();
     let doc = Document::Office(Box::new(OfficeDevicePayload::build(
@@ -488,7 +550,13 @@ async fn v3_auth_priv_collection() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, CollectError::Security { table: "system", .. }),
+        matches!(
+            err,
+            CollectError::Security {
+                table: "system",
+                ..
+            }
+        ),
         "{err}"
     );
     server.shutdown().await;

@@ -28,8 +28,8 @@
 //! The interpretation ([`Collected::from_view`]) is sans-IO: it takes the [`MibView`] of
 //! everything read.
 
-pub mod tables;
 mod read;
+pub mod tables;
 mod view;
 
 use std::net::SocketAddr;

@@ -45,7 +45,11 @@ impl Collected {
     }
 }
 
-fn scalar<'v>(view: &'v MibView, group: &[u32], column: u32) -> Option<&'v fleetwire_snmp::Value<'static>> {
+fn scalar<'v>(
+    view: &'v MibView,
+    group: &[u32],
+    column: u32,
+) -> Option<&'v fleetwire_snmp::Value<'static>> {
     let mut oid = group.to_vec();
     oid.extend([column, 0]);
     view.get(&oid)
@@ -154,7 +158,10 @@ fn strip_vendor(model: &str, vendor: Option<&str>) -> String {
         let rest = model.get(v.len()..)?;
         (head.eq_ignore_ascii_case(v) && rest.starts_with(' ')).then(|| rest.trim_start())
     });
-    stripped.filter(|r| !r.is_empty()).unwrap_or(model).to_owned()
+    stripped
+        .filter(|r| !r.is_empty())
+        .unwrap_or(model)
+        .to_owned()
 }
 
 fn read_general(view: &MibView, printer: u32, s: &mut Snapshot, d: &mut Details) {
@@ -296,7 +303,9 @@ fn read_paper_path(view: &MibView, printer: u32, d: &mut Details) {
             input_type: r.int(prt_input::TYPE).map(InputType::from_mib),
             unit: r.int(prt_input::CAPACITY_UNIT).map(SupplyUnit::from_mib),
             max_capacity: r.int(prt_input::MAX_CAPACITY).and_then(Capacity::from_mib),
-            level: r.int(prt_input::CURRENT_LEVEL).and_then(SupplyLevel::from_mib),
+            level: r
+                .int(prt_input::CURRENT_LEVEL)
+                .and_then(SupplyLevel::from_mib),
             status: r.int(prt_input::STATUS).map(SubUnitStatus),
             media_name: r.text(prt_input::MEDIA_NAME),
             media_type: r.text(prt_input::MEDIA_TYPE),
@@ -369,7 +378,8 @@ fn read_pwg(view: &MibView, s: &mut Snapshot) {
                 .get(&key)
                 .cloned()
                 .unwrap_or_else(|| format!("key{key}"));
-            let work = name_of(t::PWG_WORK_TYPES, work).map_or_else(|| work.to_string(), str::to_owned);
+            let work =
+                name_of(t::PWG_WORK_TYPES, work).map_or_else(|| work.to_string(), str::to_owned);
             let persistence = name_of(t::PWG_PERSISTENCE, persistence)
                 .map_or_else(|| persistence.to_string(), str::to_owned);
             for (column, object) in table.columns {

@@ -4,32 +4,6 @@
 //! The enumerations with MIB semantics (supply types, statuses ...) are in [`crate::mib`];
 //! this module only holds what is specific to reading a device.
 
-/// `mib-2` (1.3.6.1.2.1): the prefix of the standard MIBs below.
-const MIB2: [u32; 6] = [1, 3, 6, 1, 2, 1];
-
-/// Builds a `[u32; N]` from `MIB2` followed by `rest` at compile time.
-macro_rules! mib2 {
-    ($($arc:literal),+) => {{
-        const REST: &[u32] = &[$($arc),+];
-        const N: usize = 6 + REST.len();
-        const ARCS: [u32; N] = {
-            let mut out = [0u32; N];
-            let mut i = 0;
-            while i < 6 {
-                out[i] = MIB2[i];
-                i += 1;
-            }
-            let mut j = 0;
-            while j < REST.len() {
-                out[6 + j] = REST[j];
-                j += 1;
-            }
-            out
-        };
-        &ARCS
-    }};
-}
-
 /// One subtree the collector walks, named for reports of what was skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subtree {
@@ -42,7 +16,7 @@ pub struct Subtree {
 /// SNMPv2-MIB `system` (walked first: it tells whether the agent answers at all, and how).
 pub const SYSTEM: Subtree = Subtree {
     name: "system",
-    oid: mib2!(1),
+    oid: &[1, 3, 6, 1, 2, 1, 1],
 };
 
 /// The other subtrees, walked concurrently after [`SYSTEM`]. Only the columns and tables the
@@ -59,7 +33,7 @@ pub const SUBTREES: &[Subtree] = &[
     },
     Subtree {
         name: "hrStorage",
-        oid: mib2!(25, 2),
+        oid: &[1, 3, 6, 1, 2, 1, 25, 2],
     },
     Subtree {
         name: "hrDeviceTable",
@@ -152,10 +126,10 @@ pub mod system {
 }
 
 /// IF-MIB `ifPhysAddress` (column 6 of `ifEntry`), indexed by `ifIndex`.
-pub const IF_PHYS_ADDRESS: &[u32] = mib2!(2, 2, 1, 6);
+pub const IF_PHYS_ADDRESS: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 6];
 
 /// IP-MIB `ipAddrEntry`, indexed by the address (four arcs).
-pub const IP_ADDR_ENTRY: &[u32] = mib2!(4, 20, 1);
+pub const IP_ADDR_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 4, 20, 1];
 /// `ipAddrEntry` columns.
 pub mod ip_addr {
     /// `ipAdEntAddr`.
@@ -165,9 +139,9 @@ pub mod ip_addr {
 }
 
 /// HOST-RESOURCES-MIB `hrMemorySize.0` (KiB).
-pub const HR_MEMORY_SIZE: &[u32] = mib2!(25, 2, 2, 0);
+pub const HR_MEMORY_SIZE: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 2, 0];
 /// `hrStorageEntry`, indexed by `hrStorageIndex`.
-pub const HR_STORAGE_ENTRY: &[u32] = mib2!(25, 2, 3, 1);
+pub const HR_STORAGE_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 3, 1];
 /// `hrStorageEntry` columns.
 pub mod hr_storage {
     /// `hrStorageDescr`.
@@ -181,7 +155,7 @@ pub mod hr_storage {
 }
 
 /// `hrDeviceEntry`, indexed by `hrDeviceIndex`.
-pub const HR_DEVICE_ENTRY: &[u32] = mib2!(25, 3, 2, 1);
+pub const HR_DEVICE_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 3, 2, 1];
 /// `hrDeviceEntry` columns.
 pub mod hr_device {
     /// `hrDeviceType`.
@@ -192,10 +166,10 @@ pub mod hr_device {
     pub const STATUS: u32 = 5;
 }
 /// `hrDevicePrinter`: the `hrDeviceType` of a printer.
-pub const HR_DEVICE_PRINTER: &[u32] = mib2!(25, 3, 1, 5);
+pub const HR_DEVICE_PRINTER: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 3, 1, 5];
 
 /// `hrPrinterEntry`, indexed by `hrDeviceIndex`.
-pub const HR_PRINTER_ENTRY: &[u32] = mib2!(25, 3, 5, 1);
+pub const HR_PRINTER_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 3, 5, 1];
 /// `hrPrinterEntry` columns.
 pub mod hr_printer {
     /// `hrPrinterStatus`.
@@ -205,7 +179,7 @@ pub mod hr_printer {
 }
 
 /// Printer-MIB `prtGeneralEntry`, indexed by `hrDeviceIndex`.
-pub const PRT_GENERAL_ENTRY: &[u32] = mib2!(43, 5, 1, 1);
+pub const PRT_GENERAL_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 5, 1, 1];
 /// `prtGeneralEntry` columns.
 pub mod prt_general {
     /// `prtGeneralPrinterName`.
@@ -219,7 +193,7 @@ pub mod prt_general {
 }
 
 /// `prtCoverEntry`, indexed by `hrDeviceIndex.prtCoverIndex`.
-pub const PRT_COVER_ENTRY: &[u32] = mib2!(43, 6, 1, 1);
+pub const PRT_COVER_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 6, 1, 1];
 /// `prtCoverEntry` columns.
 pub mod prt_cover {
     /// `prtCoverDescription`.
@@ -229,7 +203,7 @@ pub mod prt_cover {
 }
 
 /// `prtInputEntry`, indexed by `hrDeviceIndex.prtInputIndex`.
-pub const PRT_INPUT_ENTRY: &[u32] = mib2!(43, 8, 2, 1);
+pub const PRT_INPUT_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 8, 2, 1];
 /// `prtInputEntry` columns.
 pub mod prt_input {
     /// `prtInputType`.
@@ -255,7 +229,7 @@ pub mod prt_input {
 }
 
 /// `prtOutputEntry`, indexed by `hrDeviceIndex.prtOutputIndex`.
-pub const PRT_OUTPUT_ENTRY: &[u32] = mib2!(43, 9, 2, 1);
+pub const PRT_OUTPUT_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 9, 2, 1];
 /// `prtOutputEntry` columns.
 pub mod prt_output {
     /// `prtOutputType`.
@@ -275,7 +249,7 @@ pub mod prt_output {
 }
 
 /// `prtMarkerEntry`, indexed by `hrDeviceIndex.prtMarkerIndex`.
-pub const PRT_MARKER_ENTRY: &[u32] = mib2!(43, 10, 2, 1);
+pub const PRT_MARKER_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 10, 2, 1];
 /// `prtMarkerEntry` columns.
 pub mod prt_marker {
     /// `prtMarkerCounterUnit`.
@@ -285,7 +259,7 @@ pub mod prt_marker {
 }
 
 /// `prtMarkerSuppliesEntry`, indexed by `hrDeviceIndex.prtMarkerSuppliesIndex`.
-pub const PRT_SUPPLIES_ENTRY: &[u32] = mib2!(43, 11, 1, 1);
+pub const PRT_SUPPLIES_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 11, 1, 1];
 /// `prtMarkerSuppliesEntry` columns.
 pub mod prt_supplies {
     /// `prtMarkerSuppliesColorantIndex` (0: none).
@@ -305,17 +279,17 @@ pub mod prt_supplies {
 }
 
 /// `prtMarkerColorantEntry`, indexed by `hrDeviceIndex.prtMarkerColorantIndex`.
-pub const PRT_COLORANT_ENTRY: &[u32] = mib2!(43, 12, 1, 1);
+pub const PRT_COLORANT_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 12, 1, 1];
 /// `prtMarkerColorantValue`.
 pub const PRT_COLORANT_VALUE: u32 = 4;
 
 /// `prtConsoleDisplayBufferEntry`, indexed by `hrDeviceIndex.prtConsoleDisplayBufferIndex`.
-pub const PRT_CONSOLE_DISPLAY_ENTRY: &[u32] = mib2!(43, 16, 5, 1);
+pub const PRT_CONSOLE_DISPLAY_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 16, 5, 1];
 /// `prtConsoleDisplayBufferText`.
 pub const PRT_CONSOLE_DISPLAY_TEXT: u32 = 2;
 
 /// `prtConsoleLightEntry`, indexed by `hrDeviceIndex.prtConsoleLightIndex`.
-pub const PRT_CONSOLE_LIGHT_ENTRY: &[u32] = mib2!(43, 17, 6, 1);
+pub const PRT_CONSOLE_LIGHT_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 17, 6, 1];
 /// `prtConsoleLightEntry` columns.
 pub mod prt_console_light {
     /// `prtConsoleOnTime` (ms).
@@ -329,7 +303,7 @@ pub mod prt_console_light {
 }
 
 /// `prtAlertEntry`, indexed by `hrDeviceIndex.prtAlertIndex`.
-pub const PRT_ALERT_ENTRY: &[u32] = mib2!(43, 18, 1, 1);
+pub const PRT_ALERT_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 43, 18, 1, 1];
 /// `prtAlertEntry` columns.
 pub mod prt_alert {
     /// `prtAlertSeverityLevel`.
