@@ -375,10 +375,10 @@ async fn serve(r: Responder) -> (ServerHandle, SocketAddr) {
     (server, addr)
 }
 
-async fn client() -> Client {
+async fn client(timeout: Duration, retries: u32) -> Client {
     Client::builder()
-        .timeout(Duration::from_millis(500))
-        .retries(2)
+        .timeout(timeout)
+        .retries(retries)
         .bind_v6(None)
         .build()
         .await
@@ -386,7 +386,7 @@ async fn client() -> Client {
 }
 
 async fn collect(addr: SocketAddr, security: Security) -> Result<Collected, CollectError> {
-    let client = client().await;
+    let client = client(Duration::from_millis(500), 2).await;
     let session = client.session(addr, security).unwrap();
     Collector::default().collect(&session).await
 }
@@ -535,6 +535,48 @@ async fn fixture_details_and_payload() {
     }
 }
 
+/// A UDP proxy in front of `upstream` that drops every GetBulkRequest, like agents that do
+/// not implement GETBULK and never answer it.
+async fn without_getbulk(upstream: SocketAddr) -> SocketAddr {
+    let front = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let back = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = front.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut manager = None;
+        let (mut a, mut b) = (vec![0u8; 65535], vec![0u8; 65535]);
+        loop {
+            tokio::select! {
+                Ok((n, from)) = front.recv_from(&mut a) => {
+                    let bulk = fleetwire_snmp::Message::decode(&a[..n])
+                        .ok()
+                        .and_then(|m| m.pdu().map(|p| p.pdu_type()))
+                        == Some(fleetwire_snmp::PduType::GetBulkRequest);
+                    if !bulk {
+                        manager = Some(from);
+                        back.send_to(&a[..n], upstream).await.unwrap();
+                    }
+                }
+                Ok((n, _)) = back.recv_from(&mut b) => {
+                    if let Some(to) = manager {
+                        front.send_to(&b[..n], to).await.unwrap();
+                    }
+                }
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_agent_without_getbulk_is_walked_with_getnext() {
+    let name = "office_mono_printer";
+    let (server, addr) = serve(responder(name, None)).await;
+    let proxy = without_getbulk(addr).await;
+    let c = collect(proxy, Security::v2c(name)).await.unwrap();
+    check(name, &c);
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn v3_auth_priv_collection() {
     let name = "production_colour_press";
@@ -607,13 +649,7 @@ async fn a_silent_device_is_a_timeout() {
     // A bound socket that never answers.
     let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let addr = silent.local_addr().unwrap();
-    let client = Client::builder()
-        .timeout(Duration::from_millis(100))
-        .retries(1)
-        .bind_v6(None)
-        .build()
-        .await
-        .unwrap();
+    let client = client(Duration::from_millis(100), 1).await;
     let session = client.session(addr, Security::v2c("public")).unwrap();
     let err = Collector::default().collect(&session).await.unwrap_err();
     match err {
@@ -639,13 +675,7 @@ async fn snmpsimd_serves_the_same_device() {
         .await
         .unwrap();
     let addr = sim.addr();
-    let client = Client::builder()
-        .timeout(Duration::from_secs(2))
-        .retries(2)
-        .bind_v6(None)
-        .build()
-        .await
-        .unwrap();
+    let client = client(Duration::from_secs(2), 2).await;
     for security in [Security::v2c(name), Security::v1(name)] {
         let session = client.session(addr, security).unwrap();
         let c = Collector::default().collect(&session).await.unwrap();
