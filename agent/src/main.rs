@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fleetwire::collect::{self, CollectArgs};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
 use fleetwire::notify::{self, ListenArgs, NotifyArgs};
 use fleetwire::payload::{self, PayloadCommand, PayloadError};
@@ -55,6 +56,9 @@ enum Command {
     Inform(NotifyArgs),
     /// Receive Traps and Informs (v1, v2c, v3) and print one line (or JSON object) each.
     Listen(ListenArgs),
+    /// Read one printer (system, host resources, Printer-MIB, PWG and vendor counters) and
+    /// print its snapshot: a summary, --json, or --xml KIND.
+    Collect(CollectArgs),
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Listen(a) => run_listen(&a),
         Command::Payload(command) => run_payload(&command),
         Command::Simulate(args) => run_simulate(&args),
+        Command::Collect(args) => run_collect(&args),
     }
 }
 
@@ -130,6 +135,23 @@ fn run_listen(args: &ListenArgs) -> ExitCode {
         }
         Err(e) => {
             let _ = writeln!(err, "fleetwire listen: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_collect(args: &CollectArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = collect::run(args, &mut out);
+    let flushed = out.flush().map_err(collect::CollectCommandError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(collect::CollectCommandError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire collect: {e}");
             ExitCode::from(e.exit_code())
         }
     }
