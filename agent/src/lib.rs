@@ -17,6 +17,7 @@
 //! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
 //! | [`simulate`] | `fleetwire simulate`: simulated printers serving `.snmprec` recordings, with deterministic drift |
 //! | [`payload`] | `fleetwire payload build / inspect / validate`: payload packages with [`fleetwire_payload`] |
+//! | [`server`] | the embedded remote-services server (HTTPS, client certificates, payload intake, signed actions) of `fleetwire demo` and the tests |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -45,6 +46,7 @@ pub mod payload;
 pub mod pcap;
 pub mod query;
 pub mod sample;
+pub mod server;
 pub mod simulate;
 pub mod snmp_args;
 pub mod text;
