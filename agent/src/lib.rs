@@ -15,6 +15,7 @@
 //! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
 //! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
 //! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
+//! | [`report`] | `fleetwire report --format html\|csv`: the fleet audit from collector snapshots |
 //! | [`simulate`] | `fleetwire simulate`: simulated printers serving `.snmprec` recordings, with deterministic drift |
 //! | [`payload`] | `fleetwire payload build / inspect / validate`: payload packages with [`fleetwire_payload`] |
 //! | [`server`] | the embedded remote-services server (HTTPS, client certificates, payload intake, signed actions) of `fleetwire demo` and the tests |
@@ -45,6 +46,7 @@ pub mod notify;
 pub mod payload;
 pub mod pcap;
 pub mod query;
+pub mod report;
 pub mod sample;
 pub mod server;
 pub mod simulate;

@@ -10,6 +10,7 @@ use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
+use fleetwire::report::{self, ReportArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
@@ -47,6 +48,8 @@ enum Command {
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
+    /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
+    Report(ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
         Command::Payload(command) => run_payload(&command),
+        Command::Report(args) => run_report(&args),
     }
 }
 
@@ -93,6 +97,23 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_report(args: &ReportArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = report::run(args, &mut out);
+    let flushed = out.flush().map_err(report::ReportError::Output);
+    match result.and_then(|n| flushed.map(|()| n)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(report::ReportError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire report: {e}");
             ExitCode::from(e.exit_code())
         }
     }
