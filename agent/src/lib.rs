@@ -4,6 +4,7 @@
 //!
 //! | Module | What |
 //! |---|---|
+//! | [`alert`] | alerts about devices and where they go: the [`alert::AlertSink`] trait, a log sink and an SMTP sink |
 //! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
 //! | [`usm`] | `fleetwire decode -u -a -A -x -X`: verifying and decrypting the SNMPv3 messages of one USM user |
 //! | [`json`] | the public `decode --json` format: one [`fleetwire_snmp::Message`] as a JSON object |
@@ -39,6 +40,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod alert;
 pub mod decode;
 pub mod hex;
 pub mod json;
