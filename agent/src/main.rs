@@ -12,6 +12,7 @@ use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
+use fleetwire::report::{self, ReportArgs};
 use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
@@ -64,6 +65,8 @@ enum Command {
     Payload(PayloadCommand),
     /// Serve .snmprec recordings as simulated printers (one port, or one port per device).
     Simulate(SimulateArgs),
+    /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
+    Report(ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Payload(command) => run_payload(&command),
         Command::Simulate(args) => run_simulate(&args),
         Command::Collect(args) => run_collect(&args),
+        Command::Report(args) => run_report(&args),
     }
 }
 
@@ -184,6 +188,23 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_report(args: &ReportArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = report::run(args, &mut out);
+    let flushed = out.flush().map_err(report::ReportError::Output);
+    match result.and_then(|n| flushed.map(|()| n)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(report::ReportError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire report: {e}");
             ExitCode::from(e.exit_code())
         }
     }
