@@ -5,12 +5,14 @@ use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fleetwire::collect::{self, CollectArgs};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
 use fleetwire::notify::{self, ListenArgs, NotifyArgs};
 use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
+use fleetwire::report::{self, ReportArgs};
 use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
@@ -55,11 +57,16 @@ enum Command {
     Inform(NotifyArgs),
     /// Receive Traps and Informs (v1, v2c, v3) and print one line (or JSON object) each.
     Listen(ListenArgs),
+    /// Read one printer (system, host resources, Printer-MIB, PWG and vendor counters) and
+    /// print its snapshot: a summary, --json, or --xml KIND.
+    Collect(CollectArgs),
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
     /// Serve .snmprec recordings as simulated printers (one port, or one port per device).
     Simulate(SimulateArgs),
+    /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
+    Report(ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +87,8 @@ fn main() -> ExitCode {
         Command::Listen(a) => run_listen(&a),
         Command::Payload(command) => run_payload(&command),
         Command::Simulate(args) => run_simulate(&args),
+        Command::Collect(args) => run_collect(&args),
+        Command::Report(args) => run_report(&args),
     }
 }
 
@@ -135,6 +144,23 @@ fn run_listen(args: &ListenArgs) -> ExitCode {
     }
 }
 
+fn run_collect(args: &CollectArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = collect::run(args, &mut out);
+    let flushed = out.flush().map_err(collect::CollectCommandError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(collect::CollectCommandError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire collect: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
 fn run_query(command: &QueryCommand) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -162,6 +188,23 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_report(args: &ReportArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = report::run(args, &mut out);
+    let flushed = out.flush().map_err(report::ReportError::Output);
+    match result.and_then(|n| flushed.map(|()| n)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(report::ReportError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire report: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -129,7 +129,7 @@ fn parse_output_options(s: &str) -> Result<String, String> {
     mut_arg("auth_protocol", |a| a.help(
         "SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512")),
     mut_arg("priv_protocol", |a| a.help(
-        "SNMPv3 privacy protocol: DES, AES, AES-192, AES-256 (Blumenthal key extension), \
+        "SNMPv3 privacy protocol: DES, 3DES, AES, AES-192, AES-256 (Blumenthal key extension), \
          AES-192-C or AES-256-C (Reeder key extension)")),
 )]
 pub struct SnmpArgs {

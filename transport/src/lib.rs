@@ -42,6 +42,8 @@
 //! - `fips` (off by default): rustls with the aws-lc-rs FIPS 140-3 provider instead of `ring`
 //!   ([`tls::crypto_provider`]; [`Client::fips`] reports it). Building it needs `cmake` and
 //!   `golang-go`.
+//! - `server` (off by default): the server half (`server` module): a loopback HTTPS server
+//!   and a CA made at start, for the embedded remote-services server and tests.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -54,6 +56,8 @@ pub mod internal;
 pub mod register;
 pub mod retry;
 pub mod schedule;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod spool;
 pub mod tls;
 mod upload;

@@ -22,7 +22,7 @@ use fleetwire_transport::tls::{ClientIdentity, Roots, TlsOptions};
 use fleetwire_transport::{
     Allowlist, Client, ClientOptions, ProxyConfig, Spool, SpoolOptions, TransportError, Uploader,
 };
-use support::{Pki, Reply, ServerSpec, TestServer, simple_server};
+use support::{HttpsServer, Pki, Reply, ServerSpec, simple_server};
 use zeroize::Zeroizing;
 
 fn tinyproxy_binary() -> Option<PathBuf> {
@@ -114,7 +114,7 @@ impl Drop for Tinyproxy {
     }
 }
 
-fn options(pki: &Pki, server: &TestServer, proxy: ProxyConfig) -> ClientOptions {
+fn options(pki: &Pki, server: &HttpsServer, proxy: ProxyConfig) -> ClientOptions {
     ClientOptions {
         allowlist: Allowlist::new([server.url("/")]).unwrap(),
         timeout: Duration::from_secs(10),
@@ -127,7 +127,7 @@ fn options(pki: &Pki, server: &TestServer, proxy: ProxyConfig) -> ClientOptions 
     }
 }
 
-fn connect_line(server: &TestServer) -> String {
+fn connect_line(server: &HttpsServer) -> String {
     format!("CONNECT localhost:{}", server.port())
 }
 
@@ -156,7 +156,7 @@ fn connect_without_credentials() {
         proxy.log()
     );
     // TLS is end to end: a wrong CA is still refused through the tunnel.
-    let other = Pki::new("other");
+    let other = Pki::new("other").unwrap();
     let opts = options(
         &other,
         &server,
@@ -342,14 +342,14 @@ fn spool_upload_with_a_client_certificate_through_the_proxy() {
     let Some(proxy) = Tinyproxy::start(Some(("fleet", "s3cret"))) else {
         return;
     };
-    let pki = Pki::new("ca");
-    let mut spec = ServerSpec::new(&pki.server());
+    let pki = Pki::new("ca").unwrap();
+    let mut spec = ServerSpec::new(&pki.server().unwrap());
     spec.client_ca = Some(pki.ca_der());
-    let server = TestServer::start(spec, Arc::new(|_| Reply::ok()));
+    let server = HttpsServer::start(spec, Arc::new(|_| Reply::ok())).unwrap();
     let url = server.url("/upload");
 
     let dir = tempfile::tempdir().unwrap();
-    let client = pki.client();
+    let client = pki.client("device-1.fleetwire.test").unwrap();
     let (ca, cert, key) = (
         dir.path().join("ca.pem"),
         dir.path().join("client.pem"),

@@ -51,11 +51,11 @@ impl Request {
         }
     }
 
-    /// The PDU with `request_id` (values NULL except for SET).
-    pub fn to_pdu(&self, request_id: i32) -> Pdu<'static> {
-        let nulls = |oids: &[Oid<'static>]| -> Vec<VarBind<'static>> {
-            oids.iter().cloned().map(VarBind::null).collect()
-        };
+    /// The PDU with `request_id` (values NULL except for SET), borrowing the request's OIDs.
+    pub fn to_pdu(&self, request_id: i32) -> Pdu<'_> {
+        fn nulls<'a>(oids: &'a [Oid<'static>]) -> Vec<VarBind<'a>> {
+            oids.iter().map(|o| VarBind::null(o.borrowed())).collect()
+        }
         match self {
             Self::Get(oids) => Pdu::GetRequest(GenericPdu::new(request_id, nulls(oids))),
             Self::GetNext(oids) => Pdu::GetNextRequest(GenericPdu::new(request_id, nulls(oids))),
@@ -69,8 +69,14 @@ impl Request {
                 max_repetitions: *max_repetitions,
                 varbinds: nulls(oids).into(),
             }),
-            Self::Set(vbs) => Pdu::SetRequest(GenericPdu::new(request_id, vbs.clone())),
-            Self::Inform(vbs) => Pdu::InformRequest(GenericPdu::new(request_id, vbs.clone())),
+            Self::Set(vbs) => Pdu::SetRequest(GenericPdu::new(
+                request_id,
+                vbs.iter().map(VarBind::borrowed).collect::<Vec<_>>(),
+            )),
+            Self::Inform(vbs) => Pdu::InformRequest(GenericPdu::new(
+                request_id,
+                vbs.iter().map(VarBind::borrowed).collect::<Vec<_>>(),
+            )),
         }
     }
 
