@@ -44,8 +44,11 @@ pub struct CollectArgs {
     /// With --xml: Corporation Security Mode "Locked Down" (no IP address or DNS name).
     #[arg(long, requires = "xml")]
     pub locked_down: bool,
-    /// The printer: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The printer: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The printer: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
 }
 
