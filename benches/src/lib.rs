@@ -11,9 +11,12 @@
 //!   which (library, scenario, operation) triples are benchmarked.
 //! * [`usm`]: the SNMPv3 USM suite (password-to-key, authPriv receive and send
 //!   paths) against async-snmp, with its own verification.
+//! * [`payload`]: the payload packaging workload (a 2,000-device agent payload built,
+//!   serialised and zipped in one stream).
 //!
 //! Binaries: `benches/codec.rs` and `benches/usm.rs` (criterion),
-//! `benches/allocs.rs` (allocation counts), `src/bin/bench-report.rs` (markdown
+//! `benches/allocs.rs` (allocation counts), `benches/payload.rs` (criterion, with
+//! `src/bin/payload-peak.rs` for peak memory), `src/bin/bench-report.rs` (markdown
 //! tables from criterion output).
 
 #![forbid(unsafe_code)] // only benches/allocs.rs may use `unsafe` (see Cargo.toml)
@@ -21,6 +24,7 @@
 pub mod fixtures;
 pub mod fleetwire;
 pub mod normalized;
+pub mod payload;
 pub mod peers;
 pub mod usm;
 pub mod verify;
