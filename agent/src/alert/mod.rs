@@ -199,13 +199,8 @@ pub fn alerts_for(device: &Device, raised: Timestamp) -> Vec<Alert> {
             }
         })
         .collect();
-    if !s.status.detected_errors.is_empty() {
-        let errors: Vec<String> = s
-            .status
-            .detected_errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+    let errors = device.detected_errors();
+    if !errors.is_empty() {
         out.push(Alert {
             severity: Severity::Critical,
             device: device.key.clone(),
