@@ -11,6 +11,7 @@ use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
 use fleetwire::report::{self, ReportArgs};
+use fleetwire::server::serve::{self, ServeArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
@@ -50,6 +51,8 @@ enum Command {
     Payload(PayloadCommand),
     /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
     Report(ReportArgs),
+    /// Run the embedded remote-services server (HTTPS, client certificates) until stopped.
+    Serve(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
         Command::Payload(command) => run_payload(&command),
         Command::Report(args) => run_report(&args),
+        Command::Serve(args) => run_serve(&args),
     }
 }
 
@@ -98,6 +102,19 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_serve(args: &ServeArgs) -> ExitCode {
+    match serve::start(args, &mut io::stdout()) {
+        // Serves on its own threads until the process is stopped.
+        Ok(_server) => loop {
+            std::thread::park();
+        },
+        Err(e) => {
+            eprintln!("fleetwire serve: {e}");
+            ExitCode::FAILURE
         }
     }
 }

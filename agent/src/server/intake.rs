@@ -24,6 +24,9 @@ pub struct AcceptedDocument {
     pub unknown: Vec<String>,
     /// The document.
     pub document: Document,
+    /// The entry's bytes as they arrived, when the server keeps them
+    /// ([`super::ServerOptions::keep_xml`]); empty otherwise.
+    pub xml: Vec<u8>,
 }
 
 /// Why a package was refused (the server answers `422` with this text).
@@ -47,8 +50,9 @@ pub enum IntakeError {
     Empty,
 }
 
-/// Opens, verifies and validates a package; the documents in manifest order.
-pub fn check_package(zip: &[u8]) -> Result<Vec<AcceptedDocument>, IntakeError> {
+/// Opens, verifies and validates a package; the documents in manifest order, with their bytes
+/// when `keep_xml`.
+pub fn check_package(zip: &[u8], keep_xml: bool) -> Result<Vec<AcceptedDocument>, IntakeError> {
     let mut reader = PackageReader::open(Cursor::new(zip), Limits::default())?;
     let mut out = Vec::new();
     for entry in reader.entry_names() {
@@ -63,6 +67,7 @@ pub fn check_package(zip: &[u8]) -> Result<Vec<AcceptedDocument>, IntakeError> {
             unknown: report.unknown,
             document: report.document,
             entry,
+            xml: if keep_xml { bytes } else { Vec::new() },
         });
     }
     if out.is_empty() {
