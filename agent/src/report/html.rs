@@ -227,11 +227,11 @@ fn device_section(index: usize, device: &Device, out: &mut dyn Write) -> io::Res
         cell(&id.model)
     )?;
     writeln!(out, "<table class=\"identity\">")?;
-    let rows: [(&str, String); 9] = [
+    // sysContact is left out, as in the payloads: it often names a person.
+    let rows: [(&str, String); 8] = [
         ("Serial number", cell(&id.serial_number)),
         ("Name", cell(&id.sys_name)),
         ("Location", cell(&id.sys_location)),
-        ("Contact", cell(&id.sys_contact)),
         ("Description", cell(&id.sys_descr)),
         ("Object ID", cell(&id.sys_object_id)),
         ("MAC", escape(&device.mac_addresses().join(", "))),
