@@ -1,11 +1,13 @@
-//! Checking an uploaded package, sans-IO: bytes in, the accepted documents ([`check_package`]) or an [`IntakeError`] out.
+//! Checking an uploaded package, sans-IO: bytes in, the accepted documents
+//! ([`check_package`]) or an [`IntakeError`] out.
 //!
 //! A package is accepted when the zip opens under the payload crate's [`Limits`] (entry count,
 //! total size, compression ratio), every entry matches the manifest's size and SHA-256, and every
-//! XML entry validates ([`fleetwire_payload::validate()`]: it parses into its type, the namespace and
-//! major version are ours, and the build rules hold — Locked Down documents carry no IP address or
-//! DNS name, PII only with consent). The XSDs in the payload crate say the same for `xmllint`; the
-//! payload crate's tests keep both in agreement.
+//! XML entry validates ([`fleetwire_payload::validate()`]: it parses into its type, the namespace
+//! and major version are ours, and the build rules hold — Locked Down documents carry no IP
+//! address or DNS name, PII only with consent). The XSDs in the payload crate say the same for
+//! `xmllint`; the payload crate's tests keep both in agreement, and `tests/server.rs` checks what
+//! arrived with `xmllint --schema`.
 
 use std::io::Cursor;
 
