@@ -463,7 +463,7 @@ fn alerts_from_a_snapshot() {
             ),
             (
                 Severity::Warning,
-                "Waste Toner low (95%) on VersaLink C405 3TB123456"
+                "Waste Toner nearly full (95%) on VersaLink C405 3TB123456"
             ),
             (
                 Severity::Critical,

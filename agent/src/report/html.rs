@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use fleetwire_payload::snapshot::SnapshotSupply;
 use fleetwire_payload::{SupplyClass, SupplyLevel};
 
-use super::{Device, MeterRow, is_low};
+use super::{Device, MeterRow, is_low, low_word};
 
 /// Escapes text for XHTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -151,7 +151,9 @@ fn supplies_svg(device: &Device, out: &mut dyn Write) -> io::Result<()> {
             y + 14,
             if low { " fill=\"#b00020\"" } else { "" },
             escape(&label),
-            if low { " LOW" } else { "" }
+            low_word(s)
+                .map(|w| format!(" {}", w.to_uppercase()))
+                .unwrap_or_default()
         )?;
     }
     writeln!(out, "</svg>")

@@ -191,10 +191,22 @@ pub struct MeterRow {
 
 /// See [`Device::low_supplies`].
 pub fn is_low(s: &fleetwire_payload::snapshot::SnapshotSupply) -> bool {
-    match s.level.percent_of(s.max_capacity) {
-        Some(p) if s.class == SupplyClass::Filled => p >= 100 - LOW_PERCENT,
+    low_word(s).is_some()
+}
+
+/// How a low supply is described: `low` for one that is consumed, `nearly full` for a
+/// receptacle that fills (waste toner); `None` when it is not low.
+pub fn low_word(s: &fleetwire_payload::snapshot::SnapshotSupply) -> Option<&'static str> {
+    let filled = s.class == SupplyClass::Filled;
+    let low = match s.level.percent_of(s.max_capacity) {
+        Some(p) if filled => p >= 100 - LOW_PERCENT,
         Some(p) => p <= LOW_PERCENT,
-        None => s.level == SupplyLevel::Actual(0),
+        None => !filled && s.level == SupplyLevel::Actual(0),
+    };
+    match (low, filled) {
+        (false, _) => None,
+        (true, true) => Some("nearly full"),
+        (true, false) => Some("low"),
     }
 }
 
