@@ -40,6 +40,7 @@ fn config(port: u16) -> SmtpConfig {
         from: "fleetwire@agent-1.fleetwire.test".into(),
         to: vec!["ops@example.com".into(), "helpdesk@example.com".into()],
         timeout: Duration::from_secs(5),
+        starttls: None,
     }
 }
 
@@ -185,8 +186,13 @@ fn smtp_sink_delivers_to_pythons_smtpd() {
     assert!(m.contains("Content-Transfer-Encoding: base64"), "{m}");
 }
 
+trait Rw: std::io::Read + Write + Send {}
+impl<T: std::io::Read + Write + Send> Rw for T {}
+
 /// A receiver that plays `script`: for each step, the prefix the client's line must start with
-/// (empty for the greeting) and the reply to send. Records every line received.
+/// (empty for the greeting) and the reply to send. Records every line received. The reply
+/// `<stall>` sleeps 3 s and hangs up; `<starttls>` answers 220 and continues over TLS with
+/// `tls`.
 struct Scripted {
     port: u16,
     lines: Arc<Mutex<Vec<String>>>,
@@ -195,6 +201,13 @@ struct Scripted {
 
 impl Scripted {
     fn start(script: Vec<(&'static str, &'static str)>) -> Self {
+        Self::start_tls(script, None)
+    }
+
+    fn start_tls(
+        script: Vec<(&'static str, &'static str)>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let lines = Arc::new(Mutex::new(Vec::new()));
@@ -204,14 +217,13 @@ impl Scripted {
             stream
                 .set_read_timeout(Some(Duration::from_secs(10)))
                 .unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut writer = stream;
+            let mut io: BufReader<Box<dyn Rw>> = BufReader::new(Box::new(stream));
             let mut in_data = false;
             for (expect, reply) in script {
                 if !expect.is_empty() {
                     loop {
                         let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap() == 0 {
+                        if io.read_line(&mut line).unwrap_or(0) == 0 {
                             return;
                         }
                         let line = line.trim_end_matches("\r\n").to_owned();
@@ -223,11 +235,22 @@ impl Scripted {
                         break;
                     }
                 }
-                if reply == "<stall>" {
-                    std::thread::sleep(Duration::from_secs(3));
-                    return;
+                match reply {
+                    "<stall>" => {
+                        std::thread::sleep(Duration::from_secs(3));
+                        return;
+                    }
+                    "<starttls>" => {
+                        io.get_mut().write_all(b"220 2.0.0 ready\r\n").unwrap();
+                        let conn = rustls::ServerConnection::new(tls.clone().unwrap()).unwrap();
+                        let plain = io.into_inner();
+                        io = BufReader::new(Box::new(rustls::StreamOwned::new(conn, plain)));
+                    }
+                    _ => {
+                        io.get_mut().write_all(reply.as_bytes()).unwrap();
+                        io.get_mut().flush().unwrap();
+                    }
                 }
-                writer.write_all(reply.as_bytes()).unwrap();
                 in_data = reply.starts_with("354");
             }
         });
@@ -475,4 +498,126 @@ fn alerts_from_a_snapshot() {
         alerts[0].detail,
         "Cyan Toner (supply 1, toner) of VersaLink C405 3TB123456 at Building 2 is at 4%."
     );
+}
+
+/// A TLS server configuration for `localhost` from a fresh CA, and client options trusting it.
+fn tls_pair(
+    ca: &str,
+) -> (
+    Arc<rustls::ServerConfig>,
+    fleetwire_transport::tls::TlsOptions,
+) {
+    let pki = fleetwire_transport::server::pki::Pki::new(ca).unwrap();
+    let leaf = pki.server().unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![leaf.cert_der.clone()], leaf.key())
+    .unwrap();
+    let client = fleetwire_transport::tls::TlsOptions {
+        roots: fleetwire_transport::tls::Roots::from_pem(pki.ca_pem().as_bytes(), "relay CA")
+            .unwrap(),
+        ..Default::default()
+    };
+    (Arc::new(server), client)
+}
+
+#[test]
+fn starttls_upgrades_before_the_envelope() {
+    let (server_tls, client_tls) = tls_pair("relay CA");
+    let mut server = Scripted::start_tls(
+        vec![
+            ("", "220 relay.test ESMTP\r\n"),
+            ("EHLO", "250-relay.test\r\n250-8BITMIME\r\n250 STARTTLS\r\n"),
+            ("STARTTLS", "<starttls>"),
+            ("EHLO agent-1.fleetwire.test", "250 relay.test\r\n"),
+            ("MAIL FROM", "250 ok\r\n"),
+            ("RCPT TO:<ops@example.com>", "250 ok\r\n"),
+            ("RCPT TO:<helpdesk@example.com>", "250 ok\r\n"),
+            ("DATA", "354 go ahead\r\n"),
+            (".", "250 queued\r\n"),
+            ("QUIT", "221 bye\r\n"),
+        ],
+        Some(server_tls),
+    );
+    let mut cfg = config(server.port);
+    cfg.host = "localhost".into();
+    cfg.starttls = Some(client_tls.clone());
+    SmtpSink::new(cfg)
+        .unwrap()
+        .send_alert(&alert("Drum low", "Order a drum."))
+        .unwrap();
+    let lines = server.lines();
+    assert_eq!(lines.iter().filter(|l| l.starts_with("EHLO")).count(), 2);
+    assert!(lines.iter().any(|l| l == "Device: 3TB123456"), "{lines:?}");
+
+    // A relay that does not offer STARTTLS gets nothing.
+    let mut plain = Scripted::start(vec![
+        ("", "220 relay.test ESMTP\r\n"),
+        ("EHLO", "250-relay.test\r\n250 8BITMIME\r\n"),
+        ("QUIT", "221 bye\r\n"),
+    ]);
+    let mut cfg = config(plain.port);
+    cfg.host = "localhost".into();
+    cfg.starttls = Some(client_tls.clone());
+    let err = SmtpSink::new(cfg)
+        .unwrap()
+        .send_alert(&alert("x", "y"))
+        .unwrap_err();
+    assert!(err.to_string().contains("does not offer STARTTLS"), "{err}");
+    assert!(!plain.lines().iter().any(|l| l.starts_with("MAIL")));
+
+    // Bytes pipelined after the 220 to STARTTLS would be read as if they came over TLS
+    // (command injection, CVE-2011-0411 style): refused.
+    let mut injecting = Scripted::start(vec![
+        ("", "220 relay.test ESMTP\r\n"),
+        ("EHLO", "250-relay.test\r\n250 STARTTLS\r\n"),
+        (
+            "STARTTLS",
+            "220 ready\r\n250-relay.test\r\n250 AUTH PLAIN\r\n",
+        ),
+    ]);
+    let mut cfg = config(injecting.port);
+    cfg.host = "localhost".into();
+    cfg.starttls = Some(client_tls.clone());
+    let err = SmtpSink::new(cfg)
+        .unwrap()
+        .send_alert(&alert("x", "y"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SmtpError::Protocol {
+                stage: "STARTTLS",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    injecting.lines();
+
+    // A relay whose certificate is not from the trusted CA: refused in the handshake.
+    let (other_tls, _) = tls_pair("some other CA");
+    let mut stranger = Scripted::start_tls(
+        vec![
+            ("", "220 relay.test ESMTP\r\n"),
+            ("EHLO", "250-relay.test\r\n250 STARTTLS\r\n"),
+            ("STARTTLS", "<starttls>"),
+            ("EHLO", "250 relay.test\r\n"),
+        ],
+        Some(other_tls),
+    );
+    let mut cfg = config(stranger.port);
+    cfg.host = "localhost".into();
+    cfg.starttls = Some(client_tls);
+    let err = SmtpSink::new(cfg)
+        .unwrap()
+        .send_alert(&alert("x", "y"))
+        .unwrap_err();
+    assert!(matches!(err, SmtpError::Io { stage: "EHLO", .. }), "{err}");
+    assert!(err.to_string().contains("UnknownIssuer"), "{err}");
+    assert!(!stranger.lines().iter().any(|l| l.starts_with("MAIL")));
 }
