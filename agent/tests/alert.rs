@@ -525,6 +525,16 @@ fn tls_pair(
     (Arc::new(server), client)
 }
 
+/// Sends one alert with STARTTLS required, to `localhost` (the name in the relay's certificate).
+fn send_starttls(port: u16, tls: &fleetwire_transport::tls::TlsOptions) -> Result<(), SmtpError> {
+    let mut cfg = config(port);
+    cfg.host = "localhost".into();
+    cfg.starttls = Some(tls.clone());
+    SmtpSink::new(cfg)
+        .unwrap()
+        .send_alert(&alert("Drum low", "Order a drum."))
+}
+
 #[test]
 fn starttls_upgrades_before_the_envelope() {
     let (server_tls, client_tls) = tls_pair("relay CA");
@@ -543,13 +553,7 @@ fn starttls_upgrades_before_the_envelope() {
         ],
         Some(server_tls),
     );
-    let mut cfg = config(server.port);
-    cfg.host = "localhost".into();
-    cfg.starttls = Some(client_tls.clone());
-    SmtpSink::new(cfg)
-        .unwrap()
-        .send_alert(&alert("Drum low", "Order a drum."))
-        .unwrap();
+    send_starttls(server.port, &client_tls).unwrap();
     let lines = server.lines();
     assert_eq!(lines.iter().filter(|l| l.starts_with("EHLO")).count(), 2);
     assert!(lines.iter().any(|l| l == "Device: 3TB123456"), "{lines:?}");
@@ -560,13 +564,7 @@ fn starttls_upgrades_before_the_envelope() {
         ("EHLO", "250-relay.test\r\n250 8BITMIME\r\n"),
         ("QUIT", "221 bye\r\n"),
     ]);
-    let mut cfg = config(plain.port);
-    cfg.host = "localhost".into();
-    cfg.starttls = Some(client_tls.clone());
-    let err = SmtpSink::new(cfg)
-        .unwrap()
-        .send_alert(&alert("x", "y"))
-        .unwrap_err();
+    let err = send_starttls(plain.port, &client_tls).unwrap_err();
     assert!(err.to_string().contains("does not offer STARTTLS"), "{err}");
     assert!(!plain.lines().iter().any(|l| l.starts_with("MAIL")));
 
@@ -580,13 +578,7 @@ fn starttls_upgrades_before_the_envelope() {
             "220 ready\r\n250-relay.test\r\n250 AUTH PLAIN\r\n",
         ),
     ]);
-    let mut cfg = config(injecting.port);
-    cfg.host = "localhost".into();
-    cfg.starttls = Some(client_tls.clone());
-    let err = SmtpSink::new(cfg)
-        .unwrap()
-        .send_alert(&alert("x", "y"))
-        .unwrap_err();
+    let err = send_starttls(injecting.port, &client_tls).unwrap_err();
     assert!(
         matches!(
             err,
@@ -610,13 +602,7 @@ fn starttls_upgrades_before_the_envelope() {
         ],
         Some(other_tls),
     );
-    let mut cfg = config(stranger.port);
-    cfg.host = "localhost".into();
-    cfg.starttls = Some(client_tls);
-    let err = SmtpSink::new(cfg)
-        .unwrap()
-        .send_alert(&alert("x", "y"))
-        .unwrap_err();
+    let err = send_starttls(stranger.port, &client_tls).unwrap_err();
     assert!(matches!(err, SmtpError::Io { stage: "EHLO", .. }), "{err}");
     assert!(err.to_string().contains("UnknownIssuer"), "{err}");
     assert!(!stranger.lines().iter().any(|l| l.starts_with("MAIL")));
