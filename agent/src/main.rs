@@ -13,6 +13,7 @@ use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
 use fleetwire::report::{self, ReportArgs};
+use fleetwire::server::serve::{self, ServeArgs};
 use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
@@ -67,6 +68,8 @@ enum Command {
     Simulate(SimulateArgs),
     /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
     Report(ReportArgs),
+    /// Run the embedded remote-services server (HTTPS, client certificates) until stopped.
+    Serve(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => run_simulate(&args),
         Command::Collect(args) => run_collect(&args),
         Command::Report(args) => run_report(&args),
+        Command::Serve(args) => run_serve(&args),
     }
 }
 
@@ -189,6 +193,19 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_serve(args: &ServeArgs) -> ExitCode {
+    match serve::start(args, &mut io::stdout()) {
+        // Serves on its own threads until the process is stopped.
+        Ok(_server) => loop {
+            std::thread::park();
+        },
+        Err(e) => {
+            eprintln!("fleetwire serve: {e}");
+            ExitCode::FAILURE
         }
     }
 }
