@@ -4,6 +4,7 @@
 //!
 //! | Module | What |
 //! |---|---|
+//! | [`agent`] | `fleetwire agent run / sync-now / status`: the reference agent (discovery, collection, payloads, upload, signed actions) |
 //! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
 //! | [`usm`] | `fleetwire decode -u -a -A -x -X`: verifying and decrypting the SNMPv3 messages of one USM user |
 //! | [`json`] | the public `decode --json` format: one [`fleetwire_snmp::Message`] as a JSON object |
@@ -37,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod decode;
 pub mod hex;
 pub mod json;

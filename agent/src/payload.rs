@@ -211,8 +211,8 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, PayloadError> {
 }
 
 /// The agent's own identity, from what this process can see of its host (the host name only
-/// from `HOSTNAME`, never from the network).
-fn local_agent(devices: u64) -> Result<AgentIdentity, PayloadError> {
+/// from `HOSTNAME`, never from the network), with its in-scope and out-of-scope device counts.
+pub fn local_agent(devices: u64, out_of_scope: u64) -> Result<AgentIdentity, PayloadError> {
     let text = |s: &str| {
         Text::new(s).map_err(|e| PayloadError::Usage(format!("agent identity {s:?}: {e}")))
     };
@@ -234,13 +234,13 @@ fn local_agent(devices: u64) -> Result<AgentIdentity, PayloadError> {
         licence_expires: None,
         database: Vec::new(),
         devices_in_scope: devices,
-        devices_out_of_scope: 0,
+        devices_out_of_scope: out_of_scope,
         critical_service: Vec::new(),
     })
 }
 
 /// Entry name for a snapshot: `KIND-SERIAL.xml`, or `KIND-N.xml` without a usable serial.
-fn entry_name(kind: PayloadKind, n: usize, device: &DeviceRecord, taken: &[String]) -> String {
+pub fn entry_name(kind: PayloadKind, n: usize, device: &DeviceRecord, taken: &[String]) -> String {
     let serial: String = device
         .identity
         .serial_number
@@ -301,7 +301,7 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write) -> Result<(), PayloadError> 
                     None
                 }
             });
-            let agent = local_agent(args.snapshots.len() as u64)?;
+            let agent = local_agent(args.snapshots.len() as u64, 0)?;
             let result = add_agent_stream(
                 &mut package,
                 "agent.xml",
