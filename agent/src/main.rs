@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::notify::{self, ListenArgs, NotifyArgs};
 use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
@@ -14,6 +15,7 @@ use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
 use fleetwire::usm::UsmDecoder;
+use fleetwire_snmp::notification::NotificationKind;
 
 /// Fleetwire: SNMP tooling and upload for print fleets.
 #[derive(Debug, Parser)]
@@ -45,6 +47,14 @@ enum Command {
     /// Walk a subtree with GETBULK (snmpbulkwalk).
     #[command(name = "bulkwalk")]
     BulkWalk(BulkWalkArgs),
+    /// Send a Trap (snmptrap): -v 1 HOST ENTERPRISE AGENT-ADDR GENERIC SPECIFIC UPTIME
+    /// [OID TYPE VALUE]..., -v 2c/3 HOST UPTIME TRAP-OID [OID TYPE VALUE]...
+    Trap(NotifyArgs),
+    /// Send an Inform and wait for its acknowledgement (snmpinform): -v 2c/3 HOST UPTIME
+    /// TRAP-OID [OID TYPE VALUE]...
+    Inform(NotifyArgs),
+    /// Receive Traps and Informs (v1, v2c, v3) and print one line (or JSON object) each.
+    Listen(ListenArgs),
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
@@ -65,6 +75,9 @@ fn main() -> ExitCode {
         Command::Set(a) => run_query(&QueryCommand::Set(a)),
         Command::Walk(a) => run_query(&QueryCommand::Walk(a)),
         Command::BulkWalk(a) => run_query(&QueryCommand::BulkWalk(a)),
+        Command::Trap(a) => run_notify(NotificationKind::Trap, &a),
+        Command::Inform(a) => run_notify(NotificationKind::Inform, &a),
+        Command::Listen(a) => run_listen(&a),
         Command::Payload(command) => run_payload(&command),
         Command::Simulate(args) => run_simulate(&args),
     }
@@ -91,6 +104,33 @@ fn run_simulate(args: &SimulateArgs) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_notify(kind: NotificationKind, args: &NotifyArgs) -> ExitCode {
+    match notify::run_notify(kind, args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fleetwire {}: {e}", kind.name());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_listen(args: &ListenArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    match notify::run_listen(args, &mut out, &mut err) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(notify::ListenError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "fleetwire listen: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

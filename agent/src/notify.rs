@@ -12,40 +12,57 @@
 //! let inform_user = ListenUser::parse("alice MD5 alicepass1 DES alicepriv1")?;
 //! assert!(inform_user.sender_engine_id.is_none());
 //! assert_eq!(inform_user.user.name(), b"alice");
-//! # Ok::<(), fleetwire::notify::NotifyError>(())
+//! # Ok::<(), fleetwire::notify::UserSpecError>(())
 //! ```
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use fleetwire_snmp::crypto::RustCrypto;
+use fleetwire_snmp::client::{self, Client};
+use fleetwire_snmp::crypto::{CryptoProvider as _, RustCrypto};
+use fleetwire_snmp::manager::Security;
+use fleetwire_snmp::notification::Security as Sender;
+use fleetwire_snmp::notification::originator::notification_varbinds;
 use fleetwire_snmp::notification::{
-    Acknowledged, Notification, NotificationBody, NotificationKind, NotificationListener,
-    NotificationReceiver, NotificationSender, Outcome, RetrySchedule, Security, SendError, V1Trap,
+    Notification, NotificationBody, NotificationKind, NotificationListener, NotificationReceiver,
+    NotificationSender, Outcome, SendError, V1Trap, inform,
 };
-use fleetwire_snmp::usm::{AuthProtocol, PrivProtocol, SecurityLevel, UsmError, UsmUser};
+use fleetwire_snmp::usm::{AuthProtocol, PrivProtocol, UsmError, UsmUser};
 use fleetwire_snmp::{GenericTrap, Oid, VarBind, Version};
 use serde_json::{Map, Value as Json};
 use thiserror::Error;
 
 use crate::hex;
-use crate::json::{octets_to_json, varbind_to_json};
+use crate::json::{octets_to_json, printable_text, varbind_to_json};
+use crate::query::describe;
+use crate::snmp_args::{
+    EngineIdArg, SNMP_TRAP_PORT, SnmpArgs, SnmpArgsError, Target, TargetError, ValueError,
+    parse_engine_id, parse_varbind_triples,
+};
+use crate::varbind_fmt::netsnmp_line;
 
-/// Why a `trap`, `inform` or `listen` command line cannot run. The messages name the
-/// argument and never contain a password.
+/// Why a `fleetwire listen` user is not usable. The messages never contain a password.
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum NotifyError {
-    /// A `listen` user is not in `createUser` syntax.
+pub enum UserSpecError {
+    /// Not in `createUser` syntax.
     #[error("user {index}: {reason}")]
-    UserSpec {
+    Syntax {
         /// 1-based position among the users.
         index: usize,
         /// What is wrong.
         reason: &'static str,
     },
-    /// A user's name or password is not acceptable.
+    /// The engine ID after `-e` is not 5 to 32 bytes of hex.
+    #[error("user {index}: -e: {reason}")]
+    EngineId {
+        /// 1-based position among the users.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The user's name or password is not acceptable.
     #[error("user {name:?}: {source}")]
     User {
         /// The user name.
@@ -54,20 +71,6 @@ pub enum NotifyError {
         #[source]
         source: UsmError,
     },
-    /// An engine ID that is not 5 to 32 bytes of hex.
-    #[error("{option}: engine ID must be 5 to 32 bytes of hex (e.g. 0x80001f8804...)")]
-    EngineId {
-        /// Where it was given.
-        option: &'static str,
-    },
-}
-
-/// Parses an engine ID given as hex (`0x` optional): 5 to 32 bytes.
-pub fn parse_engine_id(text: &str, option: &'static str) -> Result<Vec<u8>, NotifyError> {
-    match hex::parse(text) {
-        Ok(id) if (5..=32).contains(&id.len()) => Ok(id),
-        _ => Err(NotifyError::EngineId { option }),
-    }
 }
 
 /// One SNMPv3 user for `fleetwire listen`.
@@ -86,23 +89,25 @@ impl ListenUser {
     /// SHA-224, SHA-256, SHA-384 or SHA-512 and PRIV is DES, 3DES, AES, AES-192, AES-256,
     /// AES-192-C or AES-256-C; PRIVPASS defaults to AUTHPASS as in net-snmp. `index` numbers
     /// the user in error messages.
-    pub fn parse(spec: &str) -> Result<Self, NotifyError> {
+    pub fn parse(spec: &str) -> Result<Self, UserSpecError> {
         Self::parse_numbered(spec, 1)
     }
 
     /// [`parse`](Self::parse) for the `index`-th user of a list.
-    pub fn parse_numbered(spec: &str, index: usize) -> Result<Self, NotifyError> {
-        let bad = |reason| NotifyError::UserSpec { index, reason };
+    pub fn parse_numbered(spec: &str, index: usize) -> Result<Self, UserSpecError> {
+        let bad = |reason| UserSpecError::Syntax { index, reason };
         let mut words: Vec<&str> = spec.split_whitespace().collect();
         let mut sender_engine_id = None;
         if words.first() == Some(&"-e") {
             let id = words.get(1).ok_or(bad("-e needs an engine ID"))?;
-            sender_engine_id = Some(parse_engine_id(id, "-e")?);
+            let id =
+                parse_engine_id(id).map_err(|reason| UserSpecError::EngineId { index, reason })?;
+            sender_engine_id = Some(id.0);
             words.drain(..2);
         }
         let (name, rest) = words.split_first().ok_or(bad("no user name"))?;
         let crypto = RustCrypto::new();
-        let user_err = |source| NotifyError::User {
+        let user_err = |source| UserSpecError::User {
             name: (*name).to_owned(),
             source,
         };
@@ -189,10 +194,10 @@ pub fn notification_to_json(n: &Notification) -> Json {
     obj.insert("version".into(), Json::from(n.version.name()));
     obj.insert("source".into(), Json::from(n.source.to_string()));
     match &n.security {
-        Security::Community(c) => {
+        Sender::Community(c) => {
             obj.insert("community".into(), octets_to_json(c));
         }
-        Security::Usm(u) => {
+        Sender::Usm(u) => {
             obj.insert("user".into(), octets_to_json(&u.user_name));
             obj.insert("level".into(), Json::from(u.level.name()));
             obj.insert("engine_id".into(), Json::from(hex::encode(&u.engine_id)));
@@ -242,7 +247,7 @@ pub enum NotificationArgs {
 }
 
 /// Why the positional arguments do not describe a notification.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PositionalError {
     /// Fewer arguments than the form needs.
@@ -251,9 +256,9 @@ pub enum PositionalError {
         /// The form.
         expected: &'static str,
     },
-    /// `OID TYPE VALUE` triples with a piece missing.
-    #[error("varbinds come as OID TYPE VALUE triples; {0} argument(s) left over")]
-    Incomplete(usize),
+    /// The `OID TYPE VALUE` triples do not parse.
+    #[error(transparent)]
+    Varbinds(#[from] ValueError),
     /// An argument that does not parse.
     #[error("{what}: {text:?} is not valid ({reason})")]
     Invalid {
@@ -287,28 +292,15 @@ fn parse_oid(what: &'static str, text: &str) -> Result<Oid<'static>, PositionalE
 
 /// Parses the positional arguments of `fleetwire trap`/`inform` after HOST, in net-snmp's
 /// forms: SNMPv1 `ENTERPRISE AGENT-ADDR GENERIC SPECIFIC UPTIME [OID TYPE VALUE]...`,
-/// otherwise `UPTIME TRAP-OID [OID TYPE VALUE]...`. An empty UPTIME is `uptime()`, an empty
-/// ENTERPRISE is [`DEFAULT_ENTERPRISE`], an empty AGENT-ADDR is `agent_addr()`. Each varbind
-/// triple goes through `varbind(OID, TYPE, VALUE)`.
+/// otherwise `UPTIME TRAP-OID [OID TYPE VALUE]...` (the triples as `fleetwire set` takes
+/// them: [`parse_varbind_triples`]). An empty UPTIME is `uptime()`, an empty ENTERPRISE is
+/// [`DEFAULT_ENTERPRISE`], an empty AGENT-ADDR is `agent_addr()`.
 pub fn parse_positional(
     version: Version,
     args: &[String],
     uptime: impl FnOnce() -> u32,
     agent_addr: impl FnOnce() -> Ipv4Addr,
-    mut varbind: impl FnMut(&str, &str, &str) -> Result<VarBind<'static>, PositionalError>,
 ) -> Result<NotificationArgs, PositionalError> {
-    let mut triples = |rest: &[String]| -> Result<Vec<VarBind<'static>>, PositionalError> {
-        let chunks = rest.chunks_exact(3);
-        if !chunks.remainder().is_empty() {
-            return Err(PositionalError::Incomplete(chunks.remainder().len()));
-        }
-        chunks
-            .map(|c| match c {
-                [o, t, v] => varbind(o, t, v),
-                _ => Err(PositionalError::Incomplete(c.len())),
-            })
-            .collect()
-    };
     if version == Version::V1 {
         let [enterprise, agent, generic, specific, up, rest @ ..] = args else {
             return Err(PositionalError::Missing {
@@ -339,7 +331,7 @@ pub fn parse_positional(
                 specific_trap,
             },
             time_stamp,
-            varbinds: triples(rest)?,
+            varbinds: parse_varbind_triples(rest)?,
         });
     }
     let [up, trap_oid, rest @ ..] = args else {
@@ -352,7 +344,7 @@ pub fn parse_positional(
     Ok(NotificationArgs::V2(NotificationBody::new(
         uptime,
         trap_oid,
-        triples(rest)?,
+        parse_varbind_triples(rest)?,
     )))
 }
 
@@ -390,184 +382,220 @@ pub fn trap_engine_time() -> u32 {
         .min(2_147_483_647)
 }
 
-/// As whom a notification is sent.
-#[derive(Debug, Clone)]
-pub enum SendSecurity {
-    /// SNMPv1 or SNMPv2c with a community.
-    Community {
-        /// `-v 1` or `-v 2c`.
-        version: Version,
-        /// `-c`.
-        community: Vec<u8>,
-    },
-    /// SNMPv3 with USM.
-    Usm {
-        /// `-u` with `-a -A -x -X`.
-        user: Box<UsmUser>,
-        /// `-l`.
-        level: SecurityLevel,
-        /// `-e`: our engine ID for a Trap; the receiver's (skipping discovery) for an Inform.
-        engine_id: Option<Vec<u8>>,
-        /// `-n`.
-        context_name: Vec<u8>,
-    },
+/// `fleetwire trap` and `fleetwire inform`: `[OPTIONS] HOST[:PORT] ARGS...` with net-snmp's
+/// options and positional forms (see [`parse_positional`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct NotifyArgs {
+    /// net-snmp's options. For an SNMPv3 Trap, `-e` is our engine ID (the receiver binds the
+    /// user to it); for an SNMPv3 Inform, the receiver's (skipping discovery).
+    #[command(flatten)]
+    pub snmp: SnmpArgs,
+    /// The receiver: `HOST[:PORT]` (port 162 by default), `[IPv6]:PORT`, `udp:HOST[:PORT]`
+    /// or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The receiver: HOST[:PORT] (port 162 by default), [IPv6]:PORT, udp:HOST[:PORT] \
+                or udp6:[IPv6]:PORT"
+    )]
+    pub target: String,
+    /// -v 1: ENTERPRISE AGENT-ADDR GENERIC SPECIFIC UPTIME [OID TYPE VALUE]...;
+    /// -v 2c/3: UPTIME TRAP-OID [OID TYPE VALUE]... (an empty UPTIME is the host's uptime;
+    /// TYPE is one of i u t a o s x d n c C U).
+    #[arg(value_name = "ARGS", required = true, num_args = 1.., allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
-impl SendSecurity {
-    /// The message version.
-    pub fn version(&self) -> Version {
-        match self {
-            Self::Community { version, .. } => *version,
-            Self::Usm { .. } => Version::V3,
-        }
-    }
-}
-
-/// Why sending failed.
+/// Why `fleetwire trap` or `fleetwire inform` failed. The messages name the argument and
+/// never contain a password.
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum SendFailure {
+pub enum NotifyError {
+    /// The options do not make a security configuration.
+    #[error(transparent)]
+    Args(#[from] SnmpArgsError),
+    /// The host is unusable.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// The positional arguments are unusable.
+    #[error(transparent)]
+    Positional(#[from] PositionalError),
     /// SNMPv1 has no Inform.
     #[error("SNMPv1 has no InformRequest: use -v 2c or -v 3")]
     InformInV1,
     /// An SNMPv3 Trap is sent from our engine, whose ID `-e` gives.
     #[error("an SNMPv3 trap needs our engine ID: -e ENGINEID (the receiver binds the user to it)")]
     TrapNeedsEngineId,
-    /// The positional arguments are of the other version's form.
-    #[error("the arguments after HOST do not match -v {0}")]
-    FormMismatch(&'static str),
-    /// The library failed.
-    #[error("{0}")]
+    /// Sending a Trap failed.
+    #[error(transparent)]
     Send(#[from] SendError),
-    /// SNMPv3 user setup failed.
-    #[error("{0}")]
-    Usm(#[from] UsmError),
+    /// The Inform was not acknowledged.
+    #[error("{}", describe(.error, .target))]
+    Inform {
+        /// The failure.
+        #[source]
+        error: client::Error,
+        /// The receiver, as printed in messages.
+        target: String,
+    },
+    /// The tokio runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] io::Error),
 }
 
-/// Sends one notification: a Trap (returns `None`) or an Inform (returns its
-/// acknowledgement).
-pub async fn send_notification(
-    kind: NotificationKind,
-    target: SocketAddr,
-    security: &SendSecurity,
+impl NotifyError {
+    /// The exit status: 2 for unusable arguments (as clap's usage errors), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Args(_) | Self::Positional(_) | Self::InformInV1 | Self::TrapNeedsEngineId => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// Runs `fleetwire trap` (`kind` Trap) or `fleetwire inform` (`kind` Inform). Prints nothing
+/// on success, as net-snmp's tools.
+pub fn run_notify(kind: NotificationKind, args: &NotifyArgs) -> Result<(), NotifyError> {
+    let security = args.snmp.security()?;
+    let target = Target::parse_with_default_port(&args.target, SNMP_TRAP_PORT)?;
+    let addr = target.resolve()?;
+    let what = parse_positional(
+        security.version(),
+        &args.args,
+        || system_uptime().unwrap_or(0),
+        || local_ipv4_toward(addr),
+    )?;
+    if kind == NotificationKind::Inform && security.version() == Version::V1 {
+        return Err(NotifyError::InformInV1);
+    }
+    let rt = runtime().map_err(NotifyError::Runtime)?;
+    rt.block_on(async {
+        match (kind, what) {
+            (NotificationKind::Trap, what) => send_trap(addr, &security, &what).await,
+            (NotificationKind::Inform, NotificationArgs::V2(body)) => {
+                let inform_err = |error| NotifyError::Inform {
+                    error,
+                    target: target.to_string(),
+                };
+                let client = Client::builder()
+                    .retry_policy(args.snmp.retry_policy())
+                    .build()
+                    .await
+                    .map_err(inform_err)?;
+                let session = client.session(addr, security).map_err(inform_err)?;
+                inform(&session, &body).await.map_err(inform_err)
+            }
+            (NotificationKind::Inform, NotificationArgs::V1 { .. }) => Err(NotifyError::InformInV1),
+        }
+    })
+}
+
+async fn send_trap(
+    addr: SocketAddr,
+    security: &Security,
     what: &NotificationArgs,
-    schedule: RetrySchedule,
-) -> Result<Option<Acknowledged>, SendFailure> {
-    let mut sender = NotificationSender::new()?;
+) -> Result<(), NotifyError> {
+    let mut sender = NotificationSender::new().map_err(SendError::from)?;
     match (security, what) {
         (
-            SendSecurity::Community { version, community },
+            Security::V1 { community },
             NotificationArgs::V1 {
                 trap,
                 time_stamp,
                 varbinds,
             },
         ) => {
-            if *version != Version::V1 {
-                return Err(SendFailure::FormMismatch(version.name()));
-            }
-            if kind == NotificationKind::Inform {
-                return Err(SendFailure::InformInV1);
-            }
             sender
-                .send_v1_trap(target, community, trap, *time_stamp, varbinds)
+                .send_v1_trap(addr, community, trap, *time_stamp, varbinds)
                 .await?;
-            Ok(None)
         }
-        (_, NotificationArgs::V1 { .. }) => Err(SendFailure::FormMismatch("3")),
-        (SendSecurity::Community { version, community }, NotificationArgs::V2(body)) => {
-            if *version == Version::V1 {
-                return Err(SendFailure::FormMismatch("1"));
-            }
-            match kind {
-                NotificationKind::Trap => {
-                    sender.send_v2c_trap(target, community, body).await?;
-                    Ok(None)
-                }
-                NotificationKind::Inform => Ok(Some(
-                    sender.inform_v2c(target, community, body, schedule).await?,
-                )),
-            }
+        (Security::V2c { community }, NotificationArgs::V2(body)) => {
+            sender.send_v2c_trap(addr, community, body).await?;
         }
-        (
-            SendSecurity::Usm {
-                user,
-                level,
-                engine_id,
-                context_name,
-            },
-            NotificationArgs::V2(body),
-        ) => match kind {
-            NotificationKind::Trap => {
-                let engine_id = engine_id.as_deref().ok_or(SendFailure::TrapNeedsEngineId)?;
-                let mut sender = sender.with_engine(engine_id, 1, trap_engine_time())?;
-                sender.add_trap_user(user)?;
-                sender
-                    .send_v3_trap(target, user.name(), *level, context_name, body)
-                    .await?;
-                Ok(None)
-            }
-            NotificationKind::Inform => {
-                if let Some(id) = engine_id {
-                    sender.set_receiver_engine(target, user, *level, id)?;
-                }
-                Ok(Some(
-                    sender
-                        .inform_v3(target, user, *level, context_name, body, schedule)
-                        .await?,
-                ))
-            }
-        },
+        (Security::V3(usm), NotificationArgs::V2(body)) => {
+            let engine_id = usm
+                .engine_id
+                .as_deref()
+                .ok_or(NotifyError::TrapNeedsEngineId)?;
+            let mut sender = sender
+                .with_engine(engine_id, 1, trap_engine_time())
+                .map_err(SendError::from)?;
+            sender.add_trap_user(&usm.user)?;
+            sender
+                .send_v3_trap(addr, usm.user.name(), usm.level, &usm.context_name, body)
+                .await?;
+        }
+        // parse_positional chose the form by the same version.
+        _ => {
+            return Err(NotifyError::Positional(PositionalError::Missing {
+                expected: "the form of this -v",
+            }));
+        }
     }
+    Ok(())
 }
 
-/// What `fleetwire listen` listens as.
-#[derive(Debug, Clone)]
-pub struct ListenConfig {
-    /// `--listen ADDR:PORT`.
-    pub addr: SocketAddr,
-    /// Our engine ID (Inform senders discover it).
-    pub engine_id: Vec<u8>,
-    /// Our snmpEngineBoots.
+/// `fleetwire listen`: `[--listen ADDR:PORT] [OPTIONS] [USER...]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListenArgs {
+    /// Where to listen: `ADDR[:PORT]` (port 162 by default), `[IPv6]:PORT`,
+    /// `udp6:[IPv6]:PORT`.
+    #[arg(
+        long = "listen",
+        help = "Where to listen: ADDR[:PORT] (port 162 by default), [IPv6]:PORT, udp6:[IPv6]:PORT",
+        value_name = "ADDR:PORT",
+        default_value = "0.0.0.0:162"
+    )]
+    pub listen: String,
+    /// Our engine ID in hex, the one SNMPv3 Inform senders discover (random when not given).
+    #[arg(long = "engine-id", value_name = "ENGINEID", value_parser = parse_engine_id)]
+    pub engine_id: Option<EngineIdArg>,
+    /// Our snmpEngineBoots (persist it and add one at every start).
+    #[arg(long = "engine-boots", value_name = "N", default_value_t = 1)]
     pub engine_boots: u32,
-    /// Accepted communities (empty: any).
-    pub communities: Vec<Vec<u8>>,
-    /// SNMPv3 users.
-    pub users: Vec<ListenUser>,
-    /// Stop after this many notifications.
+    /// Accept SNMPv1/v2c notifications only with this community (repeatable; default: any).
+    #[arg(short = 'c', long = "community", value_name = "COMMUNITY")]
+    pub communities: Vec<String>,
+    /// Exit after N notifications.
+    #[arg(long = "count", value_name = "N")]
     pub count: Option<u64>,
-}
-
-/// Binds the listener `config` describes (the users' keys are localized here).
-pub async fn bind_listener(config: &ListenConfig) -> Result<NotificationListener, ListenFailure> {
-    let crypto = RustCrypto::new();
-    let mut receiver = NotificationReceiver::new(
-        &crypto,
-        &config.engine_id,
-        config.engine_boots,
-        Duration::ZERO,
-    )?;
-    for c in &config.communities {
-        receiver.accept_community(c);
-    }
-    for u in &config.users {
-        match &u.sender_engine_id {
-            Some(engine) => receiver.add_trap_user(&crypto, &u.user, engine)?,
-            None => receiver.add_inform_user(&crypto, &u.user)?,
-        }
-    }
-    NotificationListener::bind(config.addr, receiver)
-        .await
-        .map_err(|source| ListenFailure::Bind {
-            addr: config.addr,
-            source,
-        })
+    /// One JSON object per notification (see [`notification_to_json`]).
+    #[arg(long = "json", help = "One JSON object per notification")]
+    pub json: bool,
+    /// Report every dropped datagram (and why) on stderr.
+    #[arg(long = "verbose")]
+    pub verbose: bool,
+    /// SNMPv3 users in snmptrapd.conf's createUser syntax, one argument each:
+    /// `"[-e ENGINEID] NAME [AUTH AUTHPASS [PRIV [PRIVPASS]]]"`. With -e: a Trap user bound
+    /// to that sender's engine; without: an Inform user of our engine.
+    #[arg(
+        value_name = "USER",
+        allow_hyphen_values = true,
+        help = "SNMPv3 users in snmptrapd.conf's createUser syntax, one argument each: \
+                \"[-e ENGINEID] NAME [AUTH AUTHPASS [PRIV [PRIVPASS]]]\". With -e: a Trap user \
+                bound to that sender's engine; without: an Inform user of our engine"
+    )]
+    pub users: Vec<String>,
 }
 
 /// Why `fleetwire listen` stopped.
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum ListenFailure {
+pub enum ListenError {
+    /// A user is not usable.
+    #[error(transparent)]
+    User(#[from] UserSpecError),
+    /// The listen address is unusable.
+    #[error("--listen: {0}")]
+    Target(#[from] TargetError),
+    /// The engine ID or a user cannot be set up.
+    #[error("{0}")]
+    Usm(#[from] UsmError),
     /// The address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -575,45 +603,123 @@ pub enum ListenFailure {
         addr: SocketAddr,
         /// Why.
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
     /// The socket failed.
     #[error("receiving: {0}")]
-    Receive(#[source] std::io::Error),
+    Receive(#[source] io::Error),
     /// Writing the output failed.
-    #[error("output: {0}")]
-    Output(#[source] std::io::Error),
-    /// A user could not be set up.
-    #[error("{0}")]
-    Usm(#[from] UsmError),
+    #[error("writing the output: {0}")]
+    Output(#[source] io::Error),
+    /// The tokio runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] io::Error),
+}
+
+impl ListenError {
+    /// The exit status: 2 for unusable arguments, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::User(_) | Self::Target(_) | Self::Usm(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A random engine ID for a listener without `--engine-id`: RFC 3411 format 5 (octets) under
+/// net-snmp's enterprise prefix, with 8 random bytes.
+fn random_engine_id(crypto: &RustCrypto) -> Result<Vec<u8>, UsmError> {
+    let mut id = vec![0x80, 0x00, 0x1f, 0x88, 0x05];
+    id.extend_from_slice(&crypto.salt_seed()?.to_be_bytes());
+    Ok(id)
+}
+
+/// Runs `fleetwire listen`: prints `listening on ADDR (engine ID 0x...)` on `err`, then one
+/// line per notification on `out` ([`notification_to_line`] or, with `--json`,
+/// [`notification_to_json`]), until `--count` notifications or Ctrl-C.
+pub fn run_listen(
+    args: &ListenArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), ListenError> {
+    let users = args
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| ListenUser::parse_numbered(spec, i + 1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let addr = Target::parse_with_default_port(&args.listen, SNMP_TRAP_PORT)?.resolve()?;
+    let crypto = RustCrypto::new();
+    let engine_id = match &args.engine_id {
+        Some(id) => id.0.clone(),
+        None => random_engine_id(&crypto)?,
+    };
+    let mut receiver =
+        NotificationReceiver::new(&crypto, &engine_id, args.engine_boots, Duration::ZERO)?;
+    for c in &args.communities {
+        receiver.accept_community(c.as_bytes());
+    }
+    for u in &users {
+        match &u.sender_engine_id {
+            Some(engine) => receiver.add_trap_user(&crypto, &u.user, engine)?,
+            None => receiver.add_inform_user(&crypto, &u.user)?,
+        }
+    }
+    let rt = runtime().map_err(ListenError::Runtime)?;
+    rt.block_on(async {
+        let mut listener = NotificationListener::bind(addr, receiver)
+            .await
+            .map_err(|source| ListenError::Bind { addr, source })?;
+        let local = listener.local_addr().map_err(ListenError::Receive)?;
+        writeln!(
+            err,
+            "listening on {local} (engine ID 0x{})",
+            hex::encode(&engine_id)
+        )
+        .and_then(|()| err.flush())
+        .map_err(ListenError::Output)?;
+        let json = args.json;
+        let render = move |n: &Notification| {
+            if json {
+                notification_to_json(n).to_string()
+            } else {
+                notification_to_line(n)
+            }
+        };
+        let run = receive_loop(&mut listener, args.count, &render, out, err, args.verbose);
+        tokio::select! {
+            r = run => r,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
 }
 
 /// Receives notifications and writes one line per notification (`render`) to `out`,
 /// flushing each; bad input is counted and, when `verbose`, reported on `err`. Returns after
 /// `count` notifications, or never.
-pub async fn run_listener(
+pub async fn receive_loop(
     listener: &mut NotificationListener,
     count: Option<u64>,
     render: &dyn Fn(&Notification) -> String,
     out: &mut dyn Write,
     err: &mut dyn Write,
     verbose: bool,
-) -> Result<(), ListenFailure> {
+) -> Result<(), ListenError> {
     let mut seen = 0u64;
     while count.is_none_or(|c| seen < c) {
         let (source, outcome) = listener
             .recv_outcome()
             .await
-            .map_err(ListenFailure::Receive)?;
+            .map_err(ListenError::Receive)?;
         match outcome {
             Outcome::Notification(n) => {
                 seen += 1;
                 writeln!(out, "{}", render(&n))
                     .and_then(|()| out.flush())
-                    .map_err(ListenFailure::Output)?;
+                    .map_err(ListenError::Output)?;
             }
             Outcome::Dropped(e) if verbose => {
-                // Diagnostics only: a full stderr never stops the listener.
+                // Diagnostics only: a failing stderr never stops the listener.
                 let _ = writeln!(err, "dropped datagram from {source}: {e} [{}]", e.reason());
             }
             Outcome::Dropped(_) | Outcome::Discovery => {}
@@ -622,27 +728,88 @@ pub async fn run_listener(
     Ok(())
 }
 
+/// Octets for the text line: as is when printable, else `0x` + hex.
+fn octets_text(bytes: &[u8]) -> String {
+    match printable_text(bytes) {
+        Some(t) if !t.contains(['\t', '\n', '\r', ' ']) && !t.is_empty() => t.to_owned(),
+        _ => format!("0x{}", hex::encode(bytes)),
+    }
+}
+
+/// One notification as one text line (`fleetwire listen`): the PDU ([`pdu_label`]), the
+/// version, the source, who sent it, for SNMPv1 the Trap-PDU fields, then each varbind as
+/// net-snmp prints it with `-On` (for SNMPv2 notifications `sysUpTime.0` and
+/// `snmpTrapOID.0` first), tab-separated. Line breaks and tabs inside a value are written as
+/// `\n`, `\r` and `\t`, so a notification is always one line.
+///
+/// ```text
+/// TRAP2 2c 127.0.0.1:40000 community public\t.1.3.6.1.2.1.1.3.0 = Timeticks: (100) 0:00:01.00\t.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.1
+/// INFORM 3 127.0.0.1:40001 user alice authPriv engine 0x80001f8804... context ""\t...
+/// TRAP 1 127.0.0.1:40002 community public enterprise .1.3.6.1.4.1.99999 agent 127.0.0.9 generic 6 specific 17 uptime 4242\t...
+/// ```
+pub fn notification_to_line(n: &Notification) -> String {
+    let mut line = format!("{} {} {} ", pdu_label(n), n.version.name(), n.source);
+    match &n.security {
+        Sender::Community(c) => line.push_str(&format!("community {}", octets_text(c))),
+        Sender::Usm(u) => line.push_str(&format!(
+            "user {} {} engine 0x{} context {}",
+            octets_text(&u.user_name),
+            u.level,
+            hex::encode(&u.engine_id),
+            if u.context_name.is_empty() {
+                "\"\"".to_owned()
+            } else {
+                octets_text(&u.context_name)
+            },
+        )),
+    }
+    let varbinds: Vec<VarBind<'_>> = match &n.v1 {
+        Some(v1) => {
+            line.push_str(&format!(
+                " enterprise .{} agent {} generic {} specific {} uptime {}",
+                v1.enterprise,
+                Ipv4Addr::from(v1.agent_addr),
+                v1.generic_trap.code(),
+                v1.specific_trap,
+                n.body.uptime
+            ));
+            n.body.varbinds.iter().map(VarBind::borrowed).collect()
+        }
+        None => notification_varbinds(
+            n.body.uptime,
+            n.body.trap_oid.borrowed(),
+            n.body.varbinds.iter().map(VarBind::borrowed),
+        )
+        .to_vec(),
+    };
+    for vb in &varbinds {
+        line.push('\t');
+        for c in netsnmp_line(vb).chars() {
+            match c {
+                '\n' => line.push_str("\\n"),
+                '\r' => line.push_str("\\r"),
+                '\t' => line.push_str("\\t"),
+                c => line.push(c),
+            }
+        }
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-    use fleetwire_snmp::Value;
+    use std::net::SocketAddr;
+
+    use fleetwire_snmp::notification::{Notification, UsmSecurity};
+    use fleetwire_snmp::usm::SecurityLevel;
+    use fleetwire_snmp::{Value, Version};
 
     use super::*;
 
     fn args(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    /// A varbind parser for the tests: `s` strings only.
-    fn strings_only(o: &str, t: &str, v: &str) -> Result<VarBind<'static>, PositionalError> {
-        if t != "s" {
-            return Err(invalid("TYPE", t, "tests take s only"));
-        }
-        Ok(VarBind::new(
-            parse_oid("OID", o)?,
-            Value::OctetString(v.as_bytes().to_vec().into()),
-        ))
     }
 
     #[test]
@@ -655,10 +822,12 @@ mod tests {
                 "1.3.6.1.2.1.1.5.0",
                 "s",
                 "lobby",
+                "1.3.6.1.2.1.1.7.0",
+                "i",
+                "-5",
             ]),
             || 99,
             || panic!("v2 has no agent-addr"),
-            strings_only,
         )
         .unwrap();
         let NotificationArgs::V2(body) = parsed else {
@@ -666,7 +835,7 @@ mod tests {
         };
         assert_eq!(body.uptime, 99);
         assert_eq!(body.trap_oid.to_string(), "1.3.6.1.6.3.1.1.5.1");
-        assert_eq!(body.varbinds.len(), 1);
+        assert_eq!(body.varbinds[1].value, Value::Integer(-5));
     }
 
     #[test]
@@ -676,7 +845,6 @@ mod tests {
             &args(&["", "", "6", "17", "4242"]),
             || panic!("uptime was given"),
             || Ipv4Addr::new(10, 1, 2, 3),
-            strings_only,
         )
         .unwrap();
         let NotificationArgs::V1 {
@@ -695,36 +863,15 @@ mod tests {
     #[test]
     fn positional_errors_say_what() {
         let p = |v, a: &[&str]| {
-            parse_positional(v, &args(a), || 0, || Ipv4Addr::LOCALHOST, strings_only).unwrap_err()
+            parse_positional(v, &args(a), || 0, || Ipv4Addr::LOCALHOST)
+                .unwrap_err()
+                .to_string()
         };
-        assert_eq!(
-            p(Version::V2c, &["0"]),
-            PositionalError::Missing {
-                expected: "UPTIME TRAP-OID"
-            }
-        );
-        assert_eq!(
-            p(Version::V2c, &["0", "1.3.6", "1.3.6.1", "s"]),
-            PositionalError::Incomplete(2)
-        );
-        assert!(matches!(
-            p(Version::V1, &["1.3.6", "1.2.3.4", "7", "0", "0"]),
-            PositionalError::Invalid {
-                what: "GENERIC",
-                ..
-            }
-        ));
-        assert!(matches!(
-            p(Version::V2c, &["x", "1.3.6"]),
-            PositionalError::Invalid { what: "UPTIME", .. }
-        ));
-        assert!(matches!(
-            p(Version::V2c, &["1", "1.3.x"]),
-            PositionalError::Invalid {
-                what: "TRAP-OID",
-                ..
-            }
-        ));
+        assert!(p(Version::V2c, &["0"]).contains("UPTIME TRAP-OID"));
+        assert!(p(Version::V2c, &["0", "1.3.6", "1.3.6.1", "s"]).contains("VALUE"));
+        assert!(p(Version::V1, &["1.3.6", "1.2.3.4", "7", "0", "0"]).contains("GENERIC"));
+        assert!(p(Version::V2c, &["x", "1.3.6"]).contains("UPTIME"));
+        assert!(p(Version::V2c, &["1", "1.3.x"]).contains("TRAP-OID"));
     }
 
     #[test]
@@ -738,6 +885,7 @@ mod tests {
             ("-e", "-e needs an engine ID"),
             ("eve SHA", "an authentication protocol needs its password"),
             ("eve SHA pass12345 AES p1234567 extra", "too many words"),
+            ("-e 0x01 eve", "5 to 32 bytes"),
         ] {
             let e = ListenUser::parse(spec).unwrap_err();
             assert!(e.to_string().contains(want), "{spec:?}: {e}");
@@ -748,6 +896,44 @@ mod tests {
             !e.to_string().contains("short"),
             "no password in messages: {e}"
         );
-        assert!(ListenUser::parse("-e 0x01 eve").is_err());
+    }
+
+    #[test]
+    fn text_lines_are_one_line_each() {
+        let source: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let n = Notification {
+            kind: NotificationKind::Inform,
+            version: Version::V3,
+            security: Sender::Usm(UsmSecurity {
+                user_name: b"alice".to_vec(),
+                level: SecurityLevel::AuthPriv,
+                engine_id: vec![0x80, 0, 0x1f, 0x88, 4, b'x'],
+                context_engine_id: vec![],
+                context_name: vec![],
+            }),
+            source,
+            request_id: Some(1),
+            body: NotificationBody::new(
+                100,
+                "1.3.6.1.6.3.1.1.5.1".parse().unwrap(),
+                vec![VarBind::new(
+                    "1.3.6.1.2.1.1.1.0".parse().unwrap(),
+                    Value::OctetString(b"two\nlines\tand tab"[..].into()),
+                )],
+            ),
+            v1: None,
+        };
+        assert_eq!(
+            notification_to_line(&n),
+            "INFORM 3 127.0.0.1:40000 user alice authPriv engine 0x80001f880478 context \"\"\
+             \t.1.3.6.1.2.1.1.3.0 = Timeticks: (100) 0:00:01.00\
+             \t.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.1\
+             \t.1.3.6.1.2.1.1.1.0 = STRING: \"two\\nlines\\tand tab\""
+        );
+        let json = notification_to_json(&n);
+        assert_eq!(json["pdu"], "INFORM");
+        assert_eq!(json["user"], "alice");
+        assert_eq!(json["trap_oid"], "1.3.6.1.6.3.1.1.5.1");
+        assert_eq!(json["varbinds"].as_array().unwrap().len(), 1);
     }
 }

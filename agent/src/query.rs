@@ -30,15 +30,26 @@ use crate::varbind_fmt::{Format, write_varbind};
 /// The root `walk` and `bulkwalk` use without an OID: mib-2, as net-snmp.
 pub const DEFAULT_WALK_ROOT: &str = "1.3.6.1.2.1";
 
-/// `get` and `getnext`: `[OPTIONS] HOST[:PORT] OID...`.
+/// What every manager command starts with: net-snmp's options, then the agent.
 #[derive(Debug, Clone, clap::Args)]
-pub struct GetArgs {
+pub struct AgentArgs {
     /// net-snmp's options.
     #[command(flatten)]
     pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
+    /// The agent: `HOST[:PORT]`, `[IPv6]:PORT`, `udp:HOST[:PORT]` or `udp6:[IPv6]:PORT`.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT"
+    )]
     pub target: Target,
+}
+
+/// `get` and `getnext`: `[OPTIONS] HOST[:PORT] OID...`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GetArgs {
+    /// The options and the agent.
+    #[command(flatten)]
+    pub agent: AgentArgs,
     /// OIDs in dotted form.
     #[arg(value_name = "OID", required = true, value_parser = parse_oid)]
     pub oids: Vec<Oid<'static>>,
@@ -47,15 +58,12 @@ pub struct GetArgs {
 /// `getbulk`: `[OPTIONS] [-Cn N] [-Cr N] HOST[:PORT] OID...`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GetBulkArgs {
-    /// net-snmp's options.
+    /// The options and the agent.
     #[command(flatten)]
-    pub snmp: SnmpArgs,
+    pub agent: AgentArgs,
     /// -Cn N: non-repeaters (default 0); -Cr N: max-repetitions (default 10).
     #[arg(short = 'C', value_name = "n<N>|r<N>", value_parser = parse_c_value)]
     pub bulk: Vec<String>,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: Target,
     /// OIDs in dotted form.
     #[arg(value_name = "OID", required = true, value_parser = parse_oid)]
     pub oids: Vec<Oid<'static>>,
@@ -64,12 +72,9 @@ pub struct GetBulkArgs {
 /// `set`: `[OPTIONS] HOST[:PORT] OID TYPE VALUE...`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SetArgs {
-    /// net-snmp's options.
+    /// The options and the agent.
     #[command(flatten)]
-    pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: Target,
+    pub agent: AgentArgs,
     /// OID TYPE VALUE triples; TYPE is one of i u t a o s x d n c C U.
     #[arg(value_name = "OID TYPE VALUE", required = true, num_args = 3.., allow_hyphen_values = true)]
     pub assignments: Vec<String>,
@@ -78,12 +83,9 @@ pub struct SetArgs {
 /// `walk`: `[OPTIONS] HOST[:PORT] [OID]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WalkArgs {
-    /// net-snmp's options.
+    /// The options and the agent.
     #[command(flatten)]
-    pub snmp: SnmpArgs,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: Target,
+    pub agent: AgentArgs,
     /// The subtree to walk (`.1` walks everything).
     #[arg(value_name = "OID", default_value = DEFAULT_WALK_ROOT)]
     pub root: Subtree,
@@ -92,15 +94,12 @@ pub struct WalkArgs {
 /// `bulkwalk`: `[OPTIONS] [-Cr N] HOST[:PORT] [OID]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BulkWalkArgs {
-    /// net-snmp's options.
+    /// The options and the agent.
     #[command(flatten)]
-    pub snmp: SnmpArgs,
+    pub agent: AgentArgs,
     /// -Cr N: max-repetitions (default 10); -Cn is accepted and must be 0.
     #[arg(short = 'C', value_name = "n<N>|r<N>", value_parser = parse_c_value)]
     pub bulk: Vec<String>,
-    /// The agent: HOST[:PORT], [IPv6]:PORT, udp:HOST[:PORT] or udp6:[IPv6]:PORT.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: Target,
     /// The subtree to walk (`.1` walks everything).
     #[arg(value_name = "OID", default_value = DEFAULT_WALK_ROOT)]
     pub root: Subtree,
@@ -136,23 +135,14 @@ impl QueryCommand {
         }
     }
 
-    fn snmp(&self) -> &SnmpArgs {
+    /// The options and the agent.
+    pub fn agent(&self) -> &AgentArgs {
         match self {
-            Self::Get(a) | Self::GetNext(a) => &a.snmp,
-            Self::GetBulk(a) => &a.snmp,
-            Self::Set(a) => &a.snmp,
-            Self::Walk(a) => &a.snmp,
-            Self::BulkWalk(a) => &a.snmp,
-        }
-    }
-
-    fn target(&self) -> &Target {
-        match self {
-            Self::Get(a) | Self::GetNext(a) => &a.target,
-            Self::GetBulk(a) => &a.target,
-            Self::Set(a) => &a.target,
-            Self::Walk(a) => &a.target,
-            Self::BulkWalk(a) => &a.target,
+            Self::Get(a) | Self::GetNext(a) => &a.agent,
+            Self::GetBulk(a) => &a.agent,
+            Self::Set(a) => &a.agent,
+            Self::Walk(a) => &a.agent,
+            Self::BulkWalk(a) => &a.agent,
         }
     }
 }
@@ -206,8 +196,8 @@ impl QueryError {
     }
 }
 
-/// net-snmp's wording where it has one.
-fn describe(error: &client::Error, target: &str) -> String {
+/// net-snmp's wording where it has one (also for `fleetwire inform`).
+pub(crate) fn describe(error: &client::Error, target: &str) -> String {
     let Some(snmp) = error.snmp() else {
         return error.to_string();
     };
@@ -284,9 +274,8 @@ pub fn run(command: &QueryCommand, out: &mut impl Write) -> Result<(), QueryErro
 }
 
 async fn run_async(command: &QueryCommand, out: &mut impl Write) -> Result<(), QueryError> {
-    let snmp = command.snmp();
+    let AgentArgs { snmp, target } = command.agent();
     let security = snmp.security()?;
-    let target = command.target();
     let addr = target.resolve()?;
     let format = snmp.format();
     let request_err = |error: client::Error| QueryError::Request {

@@ -41,6 +41,9 @@ use crate::varbind_fmt::Format;
 /// The default SNMP port.
 pub const SNMP_PORT: u16 = 161;
 
+/// The default port of notification receivers (snmptrap, snmpinform, snmptrapd).
+pub const SNMP_TRAP_PORT: u16 = 162;
+
 /// `-v`: the SNMP version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SnmpVersion {
@@ -84,7 +87,7 @@ pub fn parse_level(s: &str) -> Result<SecurityLevel, String> {
 pub struct EngineIdArg(pub Vec<u8>);
 
 /// `-e`, `-E`: hex, `0x` optional, 5 to 32 bytes (RFC 3411 SnmpEngineID).
-fn parse_engine_id(s: &str) -> Result<EngineIdArg, String> {
+pub fn parse_engine_id(s: &str) -> Result<EngineIdArg, String> {
     let bytes = hex::parse(s).map_err(|e| format!("engine ID: {e}"))?;
     if !(5..=32).contains(&bytes.len()) {
         return Err(format!(
@@ -126,7 +129,7 @@ fn parse_output_options(s: &str) -> Result<String, String> {
     mut_arg("auth_protocol", |a| a.help(
         "SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512")),
     mut_arg("priv_protocol", |a| a.help(
-        "SNMPv3 privacy protocol: DES, AES, AES-192, AES-256 (Blumenthal key extension), \
+        "SNMPv3 privacy protocol: DES, 3DES, AES, AES-192, AES-256 (Blumenthal key extension), \
          AES-192-C or AES-256-C (Reeder key extension)")),
 )]
 pub struct SnmpArgs {
@@ -323,6 +326,14 @@ impl FromStr for Target {
     type Err = TargetError;
 
     fn from_str(s: &str) -> Result<Self, TargetError> {
+        Self::parse_with_default_port(s, SNMP_PORT)
+    }
+}
+
+impl Target {
+    /// Parses `[udp:|udp6:]HOST[:PORT]` with `default_port` when no port is given (162 for
+    /// the notification commands, as net-snmp's snmptrap and snmpinform).
+    pub fn parse_with_default_port(s: &str, default_port: u16) -> Result<Self, TargetError> {
         let lower = s.to_ascii_lowercase();
         let (transport, rest) = if let Some(r) = lower.strip_prefix("udp:") {
             (
@@ -357,7 +368,7 @@ impl FromStr for Target {
                 .split_once(']')
                 .ok_or_else(|| TargetError::Brackets(s.to_owned()))?;
             let port = match after {
-                "" => SNMP_PORT,
+                "" => default_port,
                 _ => port_of(
                     after
                         .strip_prefix(':')
@@ -367,11 +378,11 @@ impl FromStr for Target {
             (host, port)
         } else if rest.matches(':').count() > 1 {
             // A bare IPv6 address (no port).
-            (rest, SNMP_PORT)
+            (rest, default_port)
         } else {
             match rest.split_once(':') {
                 Some((host, port)) => (host, port_of(port)?),
-                None => (rest, SNMP_PORT),
+                None => (rest, default_port),
             }
         };
         if host.is_empty() {

@@ -263,6 +263,21 @@ fn commands_print_like_net_snmp_tools() {
         }
     }
 
+    // -e (engine ID known, no discovery) and -E (contextEngineID) as net-snmp takes them.
+    let engine = agent.engine_id_hex().unwrap();
+    let user = cli_users().pop().unwrap();
+    for flag in ["-e", "-E"] {
+        let mut args: Vec<String> = user.tool_args();
+        args.extend([
+            flag.to_owned(),
+            engine.clone(),
+            t4.clone(),
+            descr.to_owned(),
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        same_output("snmpget", "get", &args);
+    }
+
     // set: OID TYPE VALUE, every type letter snmpd's sysContact accepts, and more through
     // the canned agent's parser test (unit tests); the answer prints like snmpset's.
     for (letter, value) in [("s", "room 4"), ("x", "41 42 43"), ("d", "72.105")] {

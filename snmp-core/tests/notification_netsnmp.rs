@@ -10,6 +10,8 @@
 //!   Inform) is counted per reason and the listener keeps working;
 //! - an unanswered Inform (to a silent UDP sink) is retried with the same request-id and
 //!   ends in a typed timeout, for v2c and for v3 discovery.
+//!
+//! Informs go through the manager client (`notification::inform` on a `client::Session`).
 #![cfg(feature = "tokio")]
 #![allow(
     clippy::unwrap_used,
@@ -21,14 +23,15 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use fleetwire_snmp::client::Client;
 use fleetwire_snmp::crypto::RustCrypto;
+use fleetwire_snmp::manager::{self, RetryPolicy, Security, UsmSecurity};
 use fleetwire_snmp::notification::{
-    DropReason, InformError, Notification, NotificationBody, NotificationKind,
-    NotificationListener, NotificationReceiver, NotificationSender, Outcome, RetrySchedule,
-    SendError, V1Trap,
+    self, DropReason, Notification, NotificationBody, NotificationKind, NotificationListener,
+    NotificationReceiver, NotificationSender, Outcome, V1Trap,
 };
 use fleetwire_snmp::usm::{AuthProtocol, PrivProtocol, SecurityLevel, UsmStat, UsmUser};
-use fleetwire_snmp::{GenericTrap, Message, Oid, Value, VarBind, Version};
+use fleetwire_snmp::{GenericTrap, Message, Oid, PduType, Value, VarBind, Version};
 use fleetwire_testkit as tk;
 
 const AUTH_PASS: &str = "fleetwire-auth";
@@ -165,10 +168,12 @@ async fn our_notifications_arrive_at_snmptrapd() {
         .with_engine(OUR_ENGINE, 1, 1000)
         .unwrap();
     sender.add_trap_user(&trap512_ours).unwrap();
-    let schedule = RetrySchedule {
-        timeout: Duration::from_secs(1),
-        retries: 3,
-    };
+    let client = Client::builder()
+        .retry_policy(RetryPolicy::new(Duration::from_secs(1), 3))
+        .build()
+        .await
+        .unwrap();
+    let v3 = |user: &UsmUser| Security::v3(user.clone(), SecurityLevel::AuthPriv);
 
     let v1 = V1Trap {
         enterprise: oid(ENTERPRISE),
@@ -184,37 +189,20 @@ async fn our_notifications_arrive_at_snmptrapd() {
         .send_v2c_trap(target, b"public", &body(2))
         .await
         .unwrap();
-    let ack = sender
-        .inform_v2c(target, b"public", &body(3), schedule)
-        .await
-        .unwrap();
-    assert_eq!(ack.attempts, 1);
+    let v2c = client.session(target, Security::v2c("public")).unwrap();
+    notification::inform(&v2c, &body(3)).await.unwrap();
     for (k, user) in [(4, &inf512_ours), (5, &infmd5_ours)] {
-        let ack = sender
-            .inform_v3(
-                target,
-                user,
-                SecurityLevel::AuthPriv,
-                b"",
-                &body(k),
-                schedule,
-            )
-            .await
-            .unwrap();
-        assert_eq!(ack.level, Some(SecurityLevel::AuthPriv));
+        let session = client.session(target, v3(user)).unwrap();
+        notification::inform(&session, &body(k)).await.unwrap();
+        if k == 4 {
+            // Again through the same session: the discovered engine is reused.
+            assert_eq!(
+                session.engine_id(),
+                Some(unhex(&tk::text_engine_id_hex("fleetwire-trapd")))
+            );
+            notification::inform(&session, &body(6)).await.unwrap();
+        }
     }
-    // Again as the SHA-512 user: the discovered engine is reused.
-    sender
-        .inform_v3(
-            target,
-            &inf512_ours,
-            SecurityLevel::AuthPriv,
-            b"",
-            &body(6),
-            schedule,
-        )
-        .await
-        .unwrap();
     sender
         .send_v3_trap(
             target,
@@ -228,21 +216,12 @@ async fn our_notifications_arrive_at_snmptrapd() {
     // With snmptrapd's engine ID given (snmpinform -e): no discovery, the clock is learnt
     // from its notInTimeWindow Report.
     let trapd_engine = unhex(&tk::text_engine_id_hex("fleetwire-trapd"));
-    sender
-        .set_receiver_engine(target, &infmd5_ours, SecurityLevel::AuthPriv, &trapd_engine)
+    let mut known = UsmSecurity::new(infmd5_ours.clone(), SecurityLevel::AuthPriv);
+    known.engine_id = Some(trapd_engine);
+    let session = client
+        .session(target, Security::V3(Box::new(known)))
         .unwrap();
-    let ack = sender
-        .inform_v3(
-            target,
-            &infmd5_ours,
-            SecurityLevel::AuthPriv,
-            b"",
-            &body(9),
-            schedule,
-        )
-        .await
-        .unwrap();
-    assert_eq!(ack.attempts, 1, "a resynchronisation is not a retry");
+    notification::inform(&session, &body(9)).await.unwrap();
     let mut expected = 8;
     if let Some(v6) = trapd.target_v6() {
         let v6: SocketAddr = v6.trim_start_matches("udp6:").parse().unwrap();
@@ -553,55 +532,41 @@ async fn bad_input_is_counted_and_the_listener_keeps_working() {
 #[tokio::test]
 async fn unanswered_informs_are_retried_with_the_same_request_id_then_time_out() {
     let sink = tk::UdpSink::start();
-    let schedule = RetrySchedule {
-        timeout: Duration::from_millis(200),
-        retries: 2,
-    };
-    let mut sender = NotificationSender::new().unwrap();
-    let err = sender
-        .inform_v2c(sink.addr(), b"public", &body(1), schedule)
+    let client = Client::builder()
+        .retry_policy(RetryPolicy::new(Duration::from_millis(200), 2))
+        .build()
         .await
-        .unwrap_err();
-    let SendError::Inform(InformError::Timeout {
-        request_id,
-        attempts: 3,
-        discovery: false,
-    }) = err
-    else {
-        panic!("{err:?}")
-    };
+        .unwrap();
+    let session = client
+        .session(sink.addr(), Security::v2c("public"))
+        .unwrap();
+    let err = notification::inform(&session, &body(1)).await.unwrap_err();
+    assert!(
+        matches!(err.snmp(), Some(manager::Error::Timeout { attempts: 3 })),
+        "{err:?}"
+    );
     let sent = sink.wait_for(3, Duration::from_secs(2));
     assert_eq!(sent.len(), 3);
+    let request_id = |bytes: &[u8]| match Message::decode(bytes).unwrap() {
+        Message::V2c(m) => {
+            assert_eq!(m.pdu.pdu_type(), PduType::InformRequest);
+            m.pdu.request_id()
+        }
+        other => panic!("{other:?}"),
+    };
     for d in &sent {
-        let Message::V2c(m) = Message::decode(&d.bytes).unwrap() else {
-            panic!()
-        };
-        assert_eq!(m.pdu.request_id(), Some(request_id));
+        assert_eq!(request_id(&d.bytes), request_id(&sent[0].bytes));
     }
 
     // SNMPv3: the discovery probe is retried on the same schedule.
     sink.clear();
     let [(_, user), _] = users("silent");
-    let err = sender
-        .inform_v3(
-            sink.addr(),
-            &user,
-            SecurityLevel::AuthPriv,
-            b"",
-            &body(1),
-            schedule,
-        )
-        .await
-        .unwrap_err();
+    let session = client
+        .session(sink.addr(), Security::v3(user, SecurityLevel::AuthPriv))
+        .unwrap();
+    let err = notification::inform(&session, &body(1)).await.unwrap_err();
     assert!(
-        matches!(
-            err,
-            SendError::Inform(InformError::Timeout {
-                attempts: 3,
-                discovery: true,
-                ..
-            })
-        ),
+        matches!(err.snmp(), Some(manager::Error::Timeout { attempts: 3 })),
         "{err:?}"
     );
     let probes = sink.wait_for(3, Duration::from_secs(2));
@@ -620,4 +585,29 @@ async fn unanswered_informs_are_retried_with_the_same_request_id_then_time_out()
         ids.iter().all(|id| id.is_some() && *id == ids[0]),
         "{ids:?}"
     );
+}
+
+#[tokio::test]
+async fn ipv6_listener_answers_net_snmp_informs() {
+    if !tk::ipv6_loopback_available() || !tk::require_tools(&["snmpinform"]) {
+        return;
+    }
+    let receiver = NotificationReceiver::new(&CRYPTO, LISTENER_ENGINE, 1, Duration::ZERO).unwrap();
+    let mut listener = NotificationListener::bind("[::1]:0".parse().unwrap(), receiver)
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target = format!("udp6:[::1]:{port}");
+    let trap_oid = format!("{ENTERPRISE}.0.1");
+    let tools = run_tools(vec![(
+        "snmpinform",
+        strings(&["-v2c", "-c", "public", &target, "42", &trap_oid]),
+    )]);
+    let (got, _) = collect(&mut listener, 1).await;
+    let out = &tools.await.unwrap()[0];
+    assert!(out.status.success(), "{}", tk::stderr_text(out));
+    let [n] = &got[..] else { panic!("{got:#?}") };
+    assert!(n.source.is_ipv6());
+    assert_eq!((n.kind, n.body.uptime), (NotificationKind::Inform, 42));
+    assert_eq!(n.body.trap_oid, oid(&trap_oid));
 }

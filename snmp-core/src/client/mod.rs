@@ -79,6 +79,9 @@ pub use poll::{PollResult, PollSpec, PollTarget, Progress};
 
 /// The largest datagram the client receives.
 const RECV_BUFFER: usize = 65_535;
+/// The default socket receive buffer (`SO_RCVBUF`): room for a burst of about 3,000 answers
+/// of 1.4 KB (the kernel caps it at `net.core.rmem_max`).
+pub const DEFAULT_SOCKET_RECV_BUFFER: usize = 4 * 1024 * 1024;
 /// Datagrams queued for one exchange before further ones are dropped.
 const PER_EXCHANGE_QUEUE: usize = 8;
 
@@ -150,6 +153,7 @@ pub struct ClientBuilder {
     walk_limit: usize,
     bind_v4: Option<SocketAddr>,
     bind_v6: Option<SocketAddr>,
+    socket_recv_buffer: usize,
 }
 
 impl Default for ClientBuilder {
@@ -161,6 +165,7 @@ impl Default for ClientBuilder {
             walk_limit: Walk::DEFAULT_LIMIT,
             bind_v4: Some(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
             bind_v6: Some(SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))),
+            socket_recv_buffer: DEFAULT_SOCKET_RECV_BUFFER,
         }
     }
 }
@@ -223,6 +228,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The sockets' receive buffer size in bytes (`SO_RCVBUF`; default
+    /// [`DEFAULT_SOCKET_RECV_BUFFER`], capped by the kernel). Answers that arrive while the
+    /// buffer is full are dropped by the kernel and cost a retry.
+    #[must_use]
+    pub fn socket_recv_buffer(mut self, bytes: usize) -> Self {
+        self.socket_recv_buffer = bytes;
+        self
+    }
+
     /// Binds the sockets and starts their receive tasks (on the current tokio runtime). An
     /// IPv6 socket that cannot be bound (no IPv6 on the host) is left out; an IPv4 socket
     /// that cannot be bound is an error, and so is having no socket at all.
@@ -235,14 +249,12 @@ impl ClientBuilder {
         let mut tasks = Vec::new();
         let v4 = match self.bind_v4 {
             Some(addr) => Some(Arc::new(
-                UdpSocket::bind(addr)
-                    .await
-                    .map_err(io_err("binding the IPv4 socket"))?,
+                bind(addr, self.socket_recv_buffer).map_err(io_err("binding the IPv4 socket"))?,
             )),
             None => None,
         };
         let v6 = match self.bind_v6 {
-            Some(addr) => UdpSocket::bind(addr).await.ok().map(Arc::new),
+            Some(addr) => bind(addr, self.socket_recv_buffer).ok().map(Arc::new),
             None => None,
         };
         if v4.is_none() && v6.is_none() {
@@ -271,6 +283,21 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A non-blocking UDP socket bound to `addr` with a `recv_buffer`-byte receive buffer.
+fn bind(addr: SocketAddr, recv_buffer: usize) -> io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        // One socket per family: the IPv6 socket does not take IPv4-mapped traffic.
+        socket.set_only_v6(true)?;
+    }
+    // Best effort: the kernel caps the size, and a refusal leaves the default.
+    let _ = socket.set_recv_buffer_size(recv_buffer);
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 async fn receive_loop(socket: Arc<UdpSocket>, waiters: Arc<Waiters>, counters: Arc<Counters>) {
@@ -540,7 +567,7 @@ impl Session {
         let mut todo = vec![request];
         let mut out = Vec::new();
         while let Some(request) = todo.pop() {
-            let response = self.exchange(request.clone()).await?;
+            let (response, request) = self.exchange_returning(request).await?;
             if response.error_status == ErrorStatus::TooBig {
                 todo.extend(request.split_for_too_big()?.into_iter().rev());
                 continue;
@@ -552,6 +579,11 @@ impl Session {
 
     /// One request/response exchange, as is (no tooBig recovery, error status not checked).
     pub async fn exchange(&self, request: Request) -> Result<Response, Error> {
+        self.exchange_returning(request).await.map(|(r, _)| r)
+    }
+
+    /// [`exchange`](Self::exchange), giving the request back with the answer.
+    async fn exchange_returning(&self, request: Request) -> Result<(Response, Request), Error> {
         let inner = &*self.client.inner;
         let _permit = inner
             .permits
@@ -603,7 +635,10 @@ impl Session {
                             registration.rekey(exchange.key());
                             self.send(socket, exchange.wire()).await?;
                         }
-                        Some(Outcome::Response(response)) => return Ok(response),
+                        Some(Outcome::Response(response)) => {
+                            drop(registration);
+                            return Ok((response, exchange.into_request()));
+                        }
                     }
                 }
                 // The sender lives in the registration: the channel cannot close first.

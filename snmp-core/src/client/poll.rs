@@ -1,6 +1,7 @@
 //! Polling a fleet: many targets, the same OIDs and subtrees, concurrently.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
@@ -81,9 +82,10 @@ impl Client {
             ..Progress::default()
         };
         let mut tasks = JoinSet::new();
+        let spec = Arc::new(spec.clone());
         for (index, target) in targets.into_iter().enumerate() {
             let client = self.clone();
-            let spec = spec.clone();
+            let spec = Arc::clone(&spec);
             tasks.spawn(async move {
                 let addr = target.addr;
                 let result = poll_one(&client, target, &spec).await;

@@ -18,8 +18,10 @@ use core::time::Duration;
 use crate::crypto::CryptoProvider;
 use crate::message::{CommunityMessage, Message, Version};
 use crate::options::DecodeOptions;
-use crate::pdu::{Pdu, PduType};
-use crate::usm::{AlgorithmPolicy, EngineTime, KeyCache, Received, Session};
+use crate::pdu::Pdu;
+use crate::usm::{
+    AlgorithmPolicy, EngineTime, KeyCache, Received, ReportKind, Session, UsmError, UsmStat,
+};
 
 use super::config::Security;
 use super::request::Request;
@@ -150,6 +152,11 @@ impl Exchange {
         &self.request
     }
 
+    /// The request, taken back (e.g. to split it after a tooBig answer).
+    pub fn into_request(self) -> Request {
+        self.request
+    }
+
     /// The bytes to send (again).
     pub fn wire(&self) -> &[u8] {
         &self.wire
@@ -181,10 +188,9 @@ impl Exchange {
         now: Duration,
         next_id: &mut dyn FnMut() -> u32,
     ) -> Result<(), Error> {
-        if target.security.version() == Version::V1
-            && self.request.pdu_type() == PduType::GetBulkRequest
-        {
-            return Err(Error::NotInV1(PduType::GetBulkRequest));
+        let pdu_type = self.request.pdu_type();
+        if target.security.version() == Version::V1 && !pdu_type.in_v1() {
+            return Err(Error::NotInV1(pdu_type));
         }
         if let (Some(session), Security::V3(usm)) = (&mut target.session, &target.security)
             && !session.is_discovered()
@@ -306,6 +312,11 @@ impl Exchange {
                     Ok(Step::Redo)
                 }
             }
+            // Another exchange of the same target completed discovery first: our probe's
+            // answer now names a known engine. Send the request.
+            Err(UsmError::ReportReceived {
+                kind: ReportKind::Usm(UsmStat::UnknownEngineIds),
+            }) if self.phase == Phase::Discovery && session.is_discovered() => Ok(Step::Redo),
             Err(e) => Err(Error::Usm(e)),
         };
         self.scratch = scratch;
@@ -373,4 +384,55 @@ enum Step {
     Redo,
     /// The answer.
     Done(Response),
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::crypto::Deterministic;
+    use crate::manager::{RetryPolicy, UsmSecurity};
+    use crate::message::ScopedPduData;
+    use crate::usm::{SecurityLevel, UsmUser};
+
+    #[test]
+    fn preset_engine_and_context_engine_go_on_the_wire() {
+        let crypto = Deterministic::new(3);
+        let mut keys = KeyCache::new();
+        let mut usm = UsmSecurity::new(UsmUser::new(b"ops").unwrap(), SecurityLevel::NoAuthNoPriv);
+        usm.engine_id = Some(b"\x80\x00\x1f\x88\x04agent".to_vec());
+        usm.context_engine_id = Some(b"\x80\x00\x1f\x88\x04proxied".to_vec());
+        usm.context_name = b"printers".to_vec();
+        let mut target =
+            TargetState::new(&crypto, Security::V3(alloc::boxed::Box::new(usm))).unwrap();
+        let request = Request::Get(alloc::vec!["1.3.6.1.2.1.1.5.0".parse().unwrap()]);
+        let mut exchange = Exchange::new(request, 41, RetryPolicy::new(Duration::from_secs(2), 1));
+        let mut ids = 100;
+        let mut next = || {
+            ids += 1;
+            ids
+        };
+        exchange
+            .start(&crypto, &mut keys, &mut target, Duration::ZERO, &mut next)
+            .unwrap();
+        assert_eq!(exchange.key(), 101, "the msgID is the dispatch key");
+        assert_eq!(target.engine_id(), Some(&b"\x80\x00\x1f\x88\x04agent"[..]));
+        let Message::V3(msg) = Message::decode(exchange.wire()).unwrap() else {
+            panic!("not v3");
+        };
+        let ScopedPduData::Plaintext(scoped) = &msg.data else {
+            panic!("encrypted");
+        };
+        assert_eq!(&*scoped.context_engine_id, b"\x80\x00\x1f\x88\x04proxied");
+        assert_eq!(&*scoped.context_name, b"printers");
+        let first = exchange.wire().to_vec();
+        // A retry resends the same bytes; after the last one, a timeout.
+        exchange.on_timeout(Duration::from_secs(2)).unwrap();
+        assert_eq!(exchange.wire(), &first[..]);
+        assert_eq!(exchange.deadline(), Some(Duration::from_secs(4)));
+        assert_eq!(
+            exchange.on_timeout(Duration::from_secs(4)),
+            Err(Error::Timeout { attempts: 2 })
+        );
+    }
 }

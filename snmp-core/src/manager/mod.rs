@@ -142,7 +142,7 @@ pub enum Error {
     /// with max-repetitions 1).
     #[error("the agent answered tooBig and the request cannot be split further")]
     TooBig,
-    /// The request needs another SNMP version (GETBULK over SNMPv1).
+    /// The request needs another SNMP version (GETBULK or an Inform over SNMPv1).
     #[error("{0} is not available in SNMPv1")]
     NotInV1(PduType),
     /// SNMPv3: the agent kept asking for time synchronisation.

@@ -25,6 +25,10 @@ pub enum Request {
     },
     /// SetRequest with these varbinds.
     Set(Vec<VarBind<'static>>),
+    /// InformRequest (SNMPv2c and SNMPv3) with these varbinds: `sysUpTime.0` and
+    /// `snmpTrapOID.0` first (see [`crate::notification::originator::inform_request`]). The
+    /// receiver of an Inform is authoritative, so SNMPv3 discovers it like an agent.
+    Inform(Vec<VarBind<'static>>),
 }
 
 impl Request {
@@ -35,6 +39,7 @@ impl Request {
             Self::GetNext(_) => PduType::GetNextRequest,
             Self::GetBulk { .. } => PduType::GetBulkRequest,
             Self::Set(_) => PduType::SetRequest,
+            Self::Inform(_) => PduType::InformRequest,
         }
     }
 
@@ -42,15 +47,15 @@ impl Request {
     pub fn oids(&self) -> Vec<Oid<'static>> {
         match self {
             Self::Get(oids) | Self::GetNext(oids) | Self::GetBulk { oids, .. } => oids.clone(),
-            Self::Set(vbs) => vbs.iter().map(|vb| vb.name.clone()).collect(),
+            Self::Set(vbs) | Self::Inform(vbs) => vbs.iter().map(|vb| vb.name.clone()).collect(),
         }
     }
 
-    /// The PDU with `request_id` (values NULL except for SET).
-    pub fn to_pdu(&self, request_id: i32) -> Pdu<'static> {
-        let nulls = |oids: &[Oid<'static>]| -> Vec<VarBind<'static>> {
-            oids.iter().cloned().map(VarBind::null).collect()
-        };
+    /// The PDU with `request_id` (values NULL except for SET), borrowing the request's OIDs.
+    pub fn to_pdu(&self, request_id: i32) -> Pdu<'_> {
+        fn nulls<'a>(oids: &'a [Oid<'static>]) -> Vec<VarBind<'a>> {
+            oids.iter().map(|o| VarBind::null(o.borrowed())).collect()
+        }
         match self {
             Self::Get(oids) => Pdu::GetRequest(GenericPdu::new(request_id, nulls(oids))),
             Self::GetNext(oids) => Pdu::GetNextRequest(GenericPdu::new(request_id, nulls(oids))),
@@ -64,15 +69,22 @@ impl Request {
                 max_repetitions: *max_repetitions,
                 varbinds: nulls(oids).into(),
             }),
-            Self::Set(vbs) => Pdu::SetRequest(GenericPdu::new(request_id, vbs.clone())),
+            Self::Set(vbs) => Pdu::SetRequest(GenericPdu::new(
+                request_id,
+                vbs.iter().map(VarBind::borrowed).collect::<Vec<_>>(),
+            )),
+            Self::Inform(vbs) => Pdu::InformRequest(GenericPdu::new(
+                request_id,
+                vbs.iter().map(VarBind::borrowed).collect::<Vec<_>>(),
+            )),
         }
     }
 
     /// The smaller requests to send instead after a tooBig answer: a GET or GETNEXT of
     /// several OIDs splits into two halves (whose answers, concatenated, answer the
     /// original); a GETBULK keeps its OIDs with max-repetitions halved. A SET (which must
-    /// stay atomic), a single-OID GET and a GETBULK at max-repetitions 1 cannot shrink:
-    /// [`Error::TooBig`].
+    /// stay atomic), an Inform (one notification), a single-OID GET and a GETBULK at
+    /// max-repetitions 1 cannot shrink: [`Error::TooBig`].
     pub fn split_for_too_big(&self) -> Result<Vec<Request>, Error> {
         match self {
             Self::Get(oids) | Self::GetNext(oids) if oids.len() > 1 => {

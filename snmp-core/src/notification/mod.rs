@@ -5,16 +5,19 @@
 //!   and SNMPv2 Trap and Inform PDUs whose first two varbinds are `sysUpTime.0` and
 //!   `snmpTrapOID.0`. An SNMPv3 Trap is encoded by [`LocalEngine::encode_notification`]
 //!   (our own engine ID, boots and time).
-//! - [`inform`]: one confirmed notification in flight: the retry schedule (a retry keeps the
-//!   request-id), acknowledgement matching, and for SNMPv3 the discovery of the receiver's
-//!   engine (the receiver of an Inform is authoritative).
+//! - An Inform is a confirmed request: [`originator::inform_request`] makes it a
+//!   [`manager::Request`], and the manager's [`Exchange`] sends it: retries that keep the
+//!   request-id, acknowledgement (Response) matching, and for SNMPv3 the discovery of and
+//!   time synchronisation with the receiver's engine (the receiver of an Inform is
+//!   authoritative).
 //! - [`receiver`]: the *notification receiver*: accepts v1/v2c/v3 Traps and Informs, answers
 //!   Informs, holds the USM users (Trap users bound to the sender's engine ID, Inform users
 //!   to ours), and turns every datagram into a typed [`Notification`], a discovery answer, or
 //!   a counted drop. Nothing it receives is fatal.
 //!
-//! With the `tokio` feature, `NotificationSender` and `NotificationListener` are thin UDP
-//! shells (IPv4 and IPv6) around these.
+//! With the `tokio` feature, `NotificationSender` (Traps), `inform` (an Inform through a
+//! `client::Session`) and `NotificationListener` are thin UDP shells (IPv4 and IPv6) around
+//! these.
 //!
 //! ```
 //! use core::time::Duration;
@@ -52,23 +55,23 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::SocketAddr;
 
+#[cfg(doc)]
+use crate::manager::{self, Exchange};
 use crate::message::Version;
 use crate::oid::Oid;
 use crate::pdu::{GenericTrap, VarBind};
-use crate::usm::SecurityLevel;
 #[cfg(doc)]
-use crate::usm::{LocalEngine, Session};
+use crate::usm::LocalEngine;
+use crate::usm::SecurityLevel;
 
-pub mod inform;
 pub mod originator;
 pub mod receiver;
 #[cfg(feature = "tokio")]
 mod udp;
 
-pub use inform::{Acknowledged, Inform, InformError, RetrySchedule};
 pub use receiver::{DropReason, NotificationReceiver, Outcome, ReceiveError, ReceiverStats};
 #[cfg(feature = "tokio")]
-pub use udp::{NotificationListener, NotificationSender, SendError};
+pub use udp::{NotificationListener, NotificationSender, SendError, inform};
 
 /// BER contents of `sysUpTime.0` (1.3.6.1.2.1.1.3.0).
 const SYS_UPTIME_0: &[u8] = &[0x2b, 6, 1, 2, 1, 1, 3, 0];

@@ -9,8 +9,9 @@
 //! Wrapping the PDU is the caller's choice: [`Message::V1`](crate::Message::V1) /
 //! [`Message::V2c`](crate::Message::V2c) with a community; an SNMPv3 Trap with
 //! [`LocalEngine::encode_notification`](crate::usm::LocalEngine::encode_notification) (our
-//! engine ID, boots and time); an SNMPv3 Inform through an [`Inform`](super::Inform), which
-//! discovers the receiver's engine first.
+//! engine ID, boots and time); an Inform, a confirmed request, as the manager's
+//! [`Request::Inform`] ([`inform_request`]), which for SNMPv3 discovers the receiver's engine
+//! first.
 //!
 //! ```
 //! use fleetwire_snmp::notification::{originator, NotificationBody};
@@ -28,6 +29,7 @@
 use alloc::vec::Vec;
 
 use super::{NotificationBody, V1Trap, snmp_trap_oid_0, sys_uptime_0};
+use crate::manager::Request;
 use crate::oid::Oid;
 use crate::pdu::{GenericPdu, Pdu, TrapPdu, VarBind, VarBindList};
 use crate::value::Value;
@@ -62,6 +64,12 @@ pub fn trap_pdu(request_id: i32, body: &NotificationBody) -> Pdu<'_> {
 /// An InformRequest-PDU for `body`, with `sysUpTime.0` and `snmpTrapOID.0` first.
 pub fn inform_pdu(request_id: i32, body: &NotificationBody) -> Pdu<'_> {
     Pdu::InformRequest(GenericPdu::new(request_id, body_varbinds(body)))
+}
+
+/// The Inform for `body` as a manager request (sent with retries, acknowledgement matching,
+/// and SNMPv3 discovery by the manager's [`Exchange`](crate::manager::Exchange)).
+pub fn inform_request(body: &NotificationBody) -> Request {
+    Request::Inform(body_varbinds(body).to_vec())
 }
 
 /// An SNMPv1 Trap-PDU: the header fields of `trap`, `time_stamp` (the sender's sysUpTime)

@@ -10,15 +10,13 @@ use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use super::originator::{inform_pdu, trap_pdu, v1_trap_pdu};
+use super::originator::{inform_pdu, inform_request, trap_pdu, v1_trap_pdu};
 use super::*;
 use crate::crypto::Deterministic;
+use crate::manager::{self, Exchange, RetryPolicy, TargetState};
 use crate::message::CommunityMessage;
 use crate::pdu::{ErrorStatus, GenericPdu, Pdu};
-use crate::usm::{
-    AlgorithmPolicy, AuthProtocol, KeyCache, LocalEngine, PrivProtocol, Session, UsmError, UsmStat,
-    UsmUser,
-};
+use crate::usm::{AuthProtocol, KeyCache, LocalEngine, PrivProtocol, UsmError, UsmStat, UsmUser};
 use crate::value::Value;
 use crate::{Message, Oid, VarBind};
 
@@ -114,165 +112,97 @@ fn v1_trap_maps_to_snmp_trap_oid() {
     assert_eq!(r.stats().traps(), 1);
 }
 
-#[test]
-fn v2c_inform_is_answered_and_acknowledged() {
-    let mut inform = Inform::v2c(b"public", 99, body(), RetrySchedule::default(), S(0));
-    let wire = inform.poll_transmit().unwrap().to_vec();
-    assert!(
-        inform.poll_transmit().is_none(),
-        "each transmission is polled once"
-    );
-    let mut r = receiver();
-    let mut reply = Vec::new();
-    let n = expect_notification(r.receive(&CRYPTO, S(0), source(), &wire, &mut reply));
-    assert_eq!(n.kind, NotificationKind::Inform);
-    assert_eq!(n.request_id, Some(99));
-    assert_eq!(n.body, body());
-    // The Response: same request-id and varbinds.
-    let Message::V2c(m) = Message::decode(&reply).unwrap() else {
-        panic!("v2c answer expected")
-    };
-    assert_eq!(
-        m.pdu,
-        Pdu::Response(GenericPdu::new(
-            99,
-            inform_pdu(99, &body()).varbinds().clone()
-        ))
-    );
-    let mut keys = KeyCache::new();
-    let ack = inform
-        .handle_datagram(&CRYPTO, &mut keys, S(0), &reply)
-        .unwrap()
-        .unwrap();
-    assert_eq!(ack.request_id, 99);
-    assert_eq!(ack.attempts, 1);
-    assert!(inform.is_done());
-    assert_eq!(inform.poll_timeout(), None);
-}
-
-#[test]
-fn inform_retries_keep_the_request_id_and_time_out() {
-    let schedule = RetrySchedule {
-        timeout: Duration::from_millis(500),
-        retries: 2,
-    };
-    let mut inform = Inform::v2c(b"public", 7, body(), schedule, S(10));
-    let first = inform.poll_transmit().unwrap().to_vec();
-    // Before the deadline nothing happens.
-    inform.handle_timeout(&CRYPTO, S(10)).unwrap();
-    assert!(inform.poll_transmit().is_none());
-    let mut keys = KeyCache::new();
-    // Answers that are not ours are ignored: another request-id, another community.
-    let other_id = v2c(b"public", Pdu::Response(GenericPdu::new(8, vec![])));
-    let other_community = v2c(b"private", Pdu::Response(GenericPdu::new(7, vec![])));
-    for bytes in [&other_id[..], &other_community[..], b"garbage"] {
-        assert_eq!(
-            inform.handle_datagram(&CRYPTO, &mut keys, S(10), bytes),
-            Ok(None)
-        );
-    }
-    for n in 1..=2u64 {
-        let at = S(10) + Duration::from_millis(500 * n);
-        assert_eq!(inform.poll_timeout(), Some(at));
-        inform.handle_timeout(&CRYPTO, at).unwrap();
-        let retry = inform.poll_transmit().unwrap();
-        assert_eq!(
-            retry,
-            &first[..],
-            "a retry is the same message, same request-id"
-        );
-        let Message::V2c(m) = Message::decode(retry).unwrap() else {
-            panic!()
-        };
-        assert_eq!(m.pdu.request_id(), Some(7));
-    }
-    let err = inform.handle_timeout(&CRYPTO, S(12)).unwrap_err();
-    assert_eq!(
-        err,
-        InformError::Timeout {
-            request_id: 7,
-            attempts: 3,
-            discovery: false
-        }
-    );
-    assert!(inform.is_done());
-}
-
-#[test]
-fn late_answer_to_a_retried_inform_acknowledges_it() {
-    let mut inform = Inform::v2c(b"public", 5, body(), RetrySchedule::default(), S(0));
-    let first = inform.poll_transmit().unwrap().to_vec();
-    inform.handle_timeout(&CRYPTO, S(1)).unwrap();
-    assert!(inform.poll_transmit().is_some());
-    let mut r = receiver();
-    let mut reply = Vec::new();
-    expect_notification(r.receive(&CRYPTO, S(1), source(), &first, &mut reply));
-    let ack = inform
-        .handle_datagram(&CRYPTO, &mut KeyCache::new(), S(1), &reply)
-        .unwrap()
-        .unwrap();
-    assert_eq!(ack.attempts, 2);
-}
-
-#[test]
-fn inform_error_status_is_typed() {
-    let mut inform = Inform::v2c(b"public", 5, body(), RetrySchedule::default(), S(0));
-    let mut p = GenericPdu::new(5, vec![]);
-    p.error_status = ErrorStatus::TooBig;
-    let answer = v2c(b"public", Pdu::Response(p));
-    assert_eq!(
-        inform.handle_datagram(&CRYPTO, &mut KeyCache::new(), S(0), &answer),
-        Err(InformError::ErrorStatus {
-            status: ErrorStatus::TooBig,
-            index: 0
-        })
-    );
-}
-
-/// Runs an SNMPv3 Inform from `sender` against `r`, moving datagrams between them.
-fn v3_inform(
+/// An Inform sent through the manager's exchange to `r`, datagrams moved by hand: the
+/// answer, or the error.
+fn exchange_inform(
     r: &mut NotificationReceiver,
-    sender: &UsmUser,
-    level: SecurityLevel,
+    security: manager::Security,
     now: Duration,
-) -> (Result<Acknowledged, InformError>, Vec<Notification>) {
-    let session = Session::new(&CRYPTO, sender.clone(), level, AlgorithmPolicy::Any).unwrap();
-    let mut inform = Inform::v3(
-        &CRYPTO,
-        session,
-        b"",
-        1234,
-        500,
-        body(),
-        RetrySchedule::default(),
-        now,
-    )
-    .unwrap();
+) -> (Result<manager::Response, manager::Error>, Vec<Notification>) {
     let mut keys = KeyCache::new();
+    let mut target = TargetState::new(&CRYPTO, security).unwrap();
+    let mut exchange = Exchange::new(inform_request(&body()), 1234, RetryPolicy::default());
+    let mut ids = 500u32;
+    let mut next_id = move || {
+        ids += 1;
+        ids
+    };
     let mut got = Vec::new();
+    if let Err(e) = exchange.start(&CRYPTO, &mut keys, &mut target, now, &mut next_id) {
+        return (Err(e), got);
+    }
     for _ in 0..6 {
-        let Some(wire) = inform.poll_transmit().map(<[u8]>::to_vec) else {
-            break;
-        };
         let mut reply = Vec::new();
-        if let Outcome::Notification(n) = r.receive(&CRYPTO, now, source(), &wire, &mut reply) {
+        let outcome = r.receive(&CRYPTO, now, source(), exchange.wire(), &mut reply);
+        if let Outcome::Notification(n) = outcome {
             got.push(*n);
         }
-        if reply.is_empty() {
-            break;
-        }
-        match inform.handle_datagram(&CRYPTO, &mut keys, now, &reply) {
-            Ok(Some(ack)) => return (Ok(ack), got),
-            Ok(None) => {}
+        assert!(
+            !reply.is_empty(),
+            "an Inform (or a probe) is always answered"
+        );
+        assert_eq!(manager::peek_key(&reply), Some(exchange.key()));
+        match exchange.on_datagram(&CRYPTO, &mut keys, &mut target, now, &reply, &mut next_id) {
+            Ok(Some(manager::Outcome::Response(response))) => return (Ok(response), got),
+            Ok(Some(manager::Outcome::Send)) => {}
+            Ok(None) => panic!("the receiver's answer was not taken"),
             Err(e) => return (Err(e), got),
         }
     }
-    (
-        inform
-            .handle_timeout(&CRYPTO, now + S(100))
-            .map(|()| unreachable!()),
-        got,
-    )
+    panic!("no acknowledgement after six round trips")
+}
+
+#[test]
+fn v2c_inform_is_answered_and_acknowledged() {
+    let mut r = receiver();
+    let (answer, got) = exchange_inform(&mut r, manager::Security::v2c("public"), S(0));
+    let answer = answer.unwrap();
+    let [n] = &got[..] else { panic!("{got:?}") };
+    assert_eq!(n.kind, NotificationKind::Inform);
+    assert_eq!(n.request_id, Some(1234));
+    assert_eq!(n.body, body());
+    // The Response: noError, the Inform's varbinds.
+    assert_eq!(answer.error_status, ErrorStatus::NoError);
+    assert_eq!(
+        answer.varbinds,
+        inform_request(&body()).to_pdu(1).varbinds().to_vec()
+    );
+    assert_eq!(r.stats().informs(), 1);
+}
+
+#[test]
+fn informs_need_v2c_or_v3_and_retries_keep_the_request_id() {
+    let mut r = receiver();
+    let (answer, got) = exchange_inform(&mut r, manager::Security::v1("public"), S(0));
+    assert_eq!(
+        answer,
+        Err(manager::Error::NotInV1(crate::PduType::InformRequest))
+    );
+    assert!(got.is_empty());
+
+    let mut keys = KeyCache::new();
+    let mut target = TargetState::new(&CRYPTO, manager::Security::v2c("public")).unwrap();
+    let policy = RetryPolicy::new(Duration::from_millis(500), 1);
+    let mut exchange = Exchange::new(inform_request(&body()), 77, policy);
+    exchange
+        .start(&CRYPTO, &mut keys, &mut target, S(0), &mut || 1)
+        .unwrap();
+    let first = exchange.wire().to_vec();
+    exchange.on_timeout(Duration::from_millis(500)).unwrap();
+    assert_eq!(exchange.wire(), &first[..], "a retry is the same message");
+    let Message::V2c(m) = Message::decode(&first).unwrap() else {
+        panic!()
+    };
+    assert_eq!(m.pdu.pdu_type(), crate::PduType::InformRequest);
+    assert_eq!(m.pdu.request_id(), Some(77));
+    assert_eq!(
+        exchange.on_timeout(S(1)),
+        Err(manager::Error::Timeout { attempts: 2 })
+    );
+}
+
+fn v3_security(user: &UsmUser, level: SecurityLevel) -> manager::Security {
+    manager::Security::v3(user.clone(), level)
 }
 
 #[test]
@@ -285,10 +215,8 @@ fn v3_inform_discovers_our_engine_and_is_acknowledged() {
     );
     let mut r = receiver();
     r.add_inform_user(&CRYPTO, &alice).unwrap();
-    let (ack, got) = v3_inform(&mut r, &alice, SecurityLevel::AuthPriv, S(5));
-    let ack = ack.unwrap();
-    assert_eq!(ack.request_id, 1234);
-    assert_eq!(ack.level, Some(SecurityLevel::AuthPriv));
+    let (answer, got) = exchange_inform(&mut r, v3_security(&alice, SecurityLevel::AuthPriv), S(5));
+    assert_eq!(answer.unwrap().error_status, ErrorStatus::NoError);
     assert_eq!(r.stats().discoveries(), 1);
     assert_eq!(r.stats().informs(), 1);
     let [n] = &got[..] else { panic!("{got:?}") };
@@ -319,27 +247,20 @@ fn v3_inform_refused_with_a_typed_report() {
     let mallory = user("mallory", AuthProtocol::Md5, None, "mallorypass");
     let mut r = receiver();
     r.add_inform_user(&CRYPTO, &alice).unwrap();
-    let (res, got) = v3_inform(&mut r, &wrong, SecurityLevel::AuthPriv, S(5));
+    let report = |stat| {
+        Err(manager::Error::Usm(UsmError::ReportReceived {
+            kind: crate::usm::ReportKind::Usm(stat),
+        }))
+    };
+    let (res, got) = exchange_inform(&mut r, v3_security(&wrong, SecurityLevel::AuthPriv), S(5));
     assert!(got.is_empty());
-    assert!(
-        matches!(
-            res,
-            Err(InformError::Usm(UsmError::ReportReceived {
-                kind: crate::usm::ReportKind::Usm(UsmStat::WrongDigests)
-            }))
-        ),
-        "{res:?}"
+    assert_eq!(res, report(UsmStat::WrongDigests));
+    let (res, _) = exchange_inform(
+        &mut r,
+        v3_security(&mallory, SecurityLevel::AuthNoPriv),
+        S(5),
     );
-    let (res, _) = v3_inform(&mut r, &mallory, SecurityLevel::AuthNoPriv, S(5));
-    assert!(
-        matches!(
-            res,
-            Err(InformError::Usm(UsmError::ReportReceived {
-                kind: crate::usm::ReportKind::Usm(UsmStat::UnknownUserNames)
-            }))
-        ),
-        "{res:?}"
-    );
+    assert_eq!(res, report(UsmStat::UnknownUserNames));
     assert_eq!(r.stats().dropped(DropReason::Usm(UsmStat::WrongDigests)), 1);
     assert_eq!(
         r.stats()
@@ -347,8 +268,8 @@ fn v3_inform_refused_with_a_typed_report() {
         1
     );
     // The receiver still works.
-    let (ack, _) = v3_inform(&mut r, &alice, SecurityLevel::AuthPriv, S(6));
-    assert!(ack.is_ok());
+    let (res, _) = exchange_inform(&mut r, v3_security(&alice, SecurityLevel::AuthPriv), S(6));
+    assert!(res.is_ok());
 }
 
 fn v3_trap(sender: &mut LocalEngine, name: &[u8], level: SecurityLevel, now: Duration) -> Vec<u8> {

@@ -1,8 +1,9 @@
 //! The tokio shell around the sans-IO notification code: UDP over IPv4 and IPv6.
 //!
-//! - [`NotificationSender`]: v1/v2c/v3 Traps (fire and forget) and v2c/v3 Informs (driven
-//!   by an [`Inform`] until acknowledged or timed out; answers are taken only from the
-//!   address the Inform was sent to).
+//! - [`NotificationSender`]: v1/v2c/v3 Traps (fire and forget).
+//! - [`inform`]: a v2c/v3 Inform through a [`client::Session`], the manager's IO shell: a
+//!   confirmed request with its retries (keeping the request-id), acknowledgement matching,
+//!   answers only from the receiver's address, and SNMPv3 discovery cached in the session.
 //! - [`NotificationListener`]: a socket and a [`NotificationReceiver`]; [`recv`] yields the
 //!   next typed [`Notification`], answering Informs and discovery probes on the way and
 //!   counting (never failing on) bad input.
@@ -13,7 +14,6 @@
 //! [`recv`]: NotificationListener::recv
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -23,22 +23,18 @@ use std::io;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
-use super::originator::{trap_pdu, v1_trap_pdu};
-use super::{
-    Acknowledged, Inform, InformError, Notification, NotificationBody, NotificationReceiver,
-    Outcome, RetrySchedule, V1Trap,
-};
+use super::originator::{inform_request, trap_pdu, v1_trap_pdu};
+use super::{Notification, NotificationBody, NotificationReceiver, Outcome, V1Trap};
+use crate::client;
 use crate::crypto::{CryptoProvider, RustCrypto};
 use crate::message::{CommunityMessage, Message};
 use crate::pdu::VarBind;
-use crate::usm::{
-    AlgorithmPolicy, EngineTime, KeyCache, LocalEngine, SecurityLevel, Session, UsmError, UsmUser,
-};
+use crate::usm::{LocalEngine, SecurityLevel, UsmError, UsmUser};
 
 /// The largest datagram read (the largest UDP payload).
 const MAX_DATAGRAM: usize = 65_535;
 
-/// Why sending a notification failed.
+/// Why sending a Trap failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
@@ -48,9 +44,6 @@ pub enum SendError {
     /// SNMPv3 security: a user or level that cannot be used, or encoding failed.
     #[error("{0}")]
     Usm(#[from] UsmError),
-    /// The Inform was not acknowledged.
-    #[error("{0}")]
-    Inform(#[from] InformError),
     /// An SNMPv3 Trap needs our engine: see [`NotificationSender::with_engine`].
     #[error("an SNMPv3 trap needs our own engine ID: call with_engine first")]
     NoEngine,
@@ -76,21 +69,15 @@ struct OwnEngine {
     offset: Duration,
 }
 
-/// Sends notifications over UDP (IPv4 and IPv6; one socket per family, bound on first use
-/// to an ephemeral port of the unspecified address).
-///
-/// Informs are sent one at a time (`&mut self`); a v3 Inform's discovery result is kept per
-/// (receiver address, user) and reused.
+/// Sends Traps over UDP (IPv4 and IPv6; one socket per family, bound on first use to an
+/// ephemeral port of the unspecified address). Informs go through [`inform`].
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use fleetwire_snmp::notification::{NotificationBody, NotificationSender, RetrySchedule};
+/// use fleetwire_snmp::notification::{NotificationBody, NotificationSender};
 /// let mut sender = NotificationSender::new()?;
 /// let body = NotificationBody::new(sender.uptime(), "1.3.6.1.6.3.1.1.5.1".parse()?, vec![]);
-/// let target = "127.0.0.1:16200".parse()?;
-/// sender.send_v2c_trap(target, b"public", &body).await?;
-/// let ack = sender.inform_v2c(target, b"public", &body, RetrySchedule::default()).await?;
-/// println!("acknowledged after {} attempt(s)", ack.attempts);
+/// sender.send_v2c_trap("127.0.0.1:16200".parse()?, b"public", &body).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -100,9 +87,7 @@ pub struct NotificationSender {
     v6: Option<Arc<UdpSocket>>,
     start: Instant,
     ids: Ids,
-    keys: KeyCache,
     engine: Option<OwnEngine>,
-    sessions: BTreeMap<(SocketAddr, Vec<u8>), Session>,
     buf: Vec<u8>,
 }
 
@@ -121,9 +106,7 @@ impl NotificationSender {
             v6: None,
             start: Instant::now(),
             ids: Ids((seed as u32) & 0x7fff_ffff),
-            keys: KeyCache::new(),
             engine: None,
-            sessions: BTreeMap::new(),
             buf: Vec::with_capacity(512),
         })
     }
@@ -250,132 +233,37 @@ impl NotificationSender {
         )?;
         self.send_buf(target).await
     }
+}
 
-    /// Sends an SNMPv2c Inform and waits for its acknowledgement.
-    pub async fn inform_v2c(
-        &mut self,
-        target: SocketAddr,
-        community: &[u8],
-        body: &NotificationBody,
-        schedule: RetrySchedule,
-    ) -> Result<Acknowledged, SendError> {
-        let request_id = self.ids.next();
-        let inform = Inform::v2c(community, request_id, body.clone(), schedule, self.now());
-        self.drive(target, inform).await.0
-    }
-
-    /// Sends an SNMPv3 Inform as `user` at `level` and waits for its acknowledgement,
-    /// discovering the receiver's engine first unless an earlier Inform to `target` as this
-    /// user already did.
-    pub async fn inform_v3(
-        &mut self,
-        target: SocketAddr,
-        user: &UsmUser,
-        level: SecurityLevel,
-        context_name: &[u8],
-        body: &NotificationBody,
-        schedule: RetrySchedule,
-    ) -> Result<Acknowledged, SendError> {
-        let key = (target, user.name().to_vec());
-        let session = match self.sessions.remove(&key) {
-            Some(s) if s.level() == level => s,
-            _ => Session::new(&*self.provider, user.clone(), level, AlgorithmPolicy::Any)?,
-        };
-        let request_id = self.ids.next();
-        let first_msg_id = self.ids.next().unsigned_abs();
-        let inform = Inform::v3(
-            &*self.provider,
-            session,
-            context_name,
-            request_id,
-            first_msg_id,
-            body.clone(),
-            schedule,
-            self.now(),
-        )?;
-        let (result, inform) = self.drive(target, inform).await;
-        // Keep what discovery learnt, unless the receiver refused us (it may have rebooted
-        // with a new engine ID or lost the user: discover again next time).
-        if result.is_ok()
-            && let Some(session) = inform.into_session()
-        {
-            self.sessions.insert(key, session);
-        }
-        result
-    }
-
-    /// Skips discovery for Informs to `target` as `user` at `level`: the receiver's engine ID
-    /// is known (net-snmp's `snmpinform -e`). Its boots and time are learnt from the
-    /// receiver's notInTimeWindow Report to the first Inform.
-    pub fn set_receiver_engine(
-        &mut self,
-        target: SocketAddr,
-        user: &UsmUser,
-        level: SecurityLevel,
-        engine_id: &[u8],
-    ) -> Result<(), UsmError> {
-        let mut session = Session::new(&*self.provider, user.clone(), level, AlgorithmPolicy::Any)?;
-        let now = self.now();
-        session.set_engine(
-            &*self.provider,
-            &mut self.keys,
-            engine_id,
-            EngineTime::default(),
-            now,
-        )?;
-        self.sessions
-            .insert((target, user.name().to_vec()), session);
-        Ok(())
-    }
-
-    /// Moves datagrams and time between the socket and `inform` until it completes.
-    async fn drive(
-        &mut self,
-        target: SocketAddr,
-        mut inform: Inform,
-    ) -> (Result<Acknowledged, SendError>, Inform) {
-        let sock = match self.socket(target).await {
-            Ok(s) => s,
-            Err(e) => return (Err(e.into()), inform),
-        };
-        let mut buf = alloc::vec![0u8; MAX_DATAGRAM];
-        loop {
-            if let Some(bytes) = inform.poll_transmit()
-                && let Err(e) = sock.send_to(bytes, target).await
-            {
-                return (Err(e.into()), inform);
-            }
-            let Some(deadline) = inform.poll_timeout() else {
-                return (Err(InformError::Completed.into()), inform);
-            };
-            tokio::select! {
-                received = sock.recv_from(&mut buf) => {
-                    let (n, from) = match received {
-                        Ok(r) => r,
-                        // An ICMP error reported on the socket: keep waiting for the schedule.
-                        Err(e) if is_transient(&e) => continue,
-                        Err(e) => return (Err(e.into()), inform),
-                    };
-                    if from != target {
-                        continue;
-                    }
-                    let now = self.now();
-                    let bytes = buf.get(..n).unwrap_or_default();
-                    match inform.handle_datagram(&*self.provider, &mut self.keys, now, bytes) {
-                        Ok(Some(ack)) => return (Ok(ack), inform),
-                        Ok(None) => {}
-                        Err(e) => return (Err(e.into()), inform),
-                    }
-                }
-                () = tokio::time::sleep_until(self.start + deadline) => {
-                    let now = self.now();
-                    if let Err(e) = inform.handle_timeout(&*self.provider, now) {
-                        return (Err(e.into()), inform);
-                    }
-                }
-            }
-        }
-    }
+/// Sends an Inform through `session` (v2c or v3, with its retry policy) and waits for the
+/// receiver's acknowledgement: `Ok` once a Response with noError arrived; an error status,
+/// a Report (unknown user, wrong digest, ...) or a timeout is the client's typed error.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use core::time::Duration;
+/// use fleetwire_snmp::client::Client;
+/// use fleetwire_snmp::crypto::RustCrypto;
+/// use fleetwire_snmp::manager::Security;
+/// use fleetwire_snmp::notification::{self, NotificationBody, NotificationListener, NotificationReceiver};
+///
+/// let receiver = NotificationReceiver::new(&RustCrypto::new(), b"\x80\x00\x1f\x88\x04doc", 1, Duration::ZERO)?;
+/// let mut listener = NotificationListener::bind("127.0.0.1:0".parse()?, receiver).await?;
+/// let client = Client::builder().build().await?;
+/// let session = client.session(listener.local_addr()?, Security::v2c("public"))?;
+/// let body = NotificationBody::new(100, "1.3.6.1.6.3.1.1.5.1".parse()?, vec![]);
+/// let (acknowledged, received) = tokio::join!(notification::inform(&session, &body), listener.recv());
+/// acknowledged?;
+/// assert_eq!(received?.body, body);
+/// assert_eq!(listener.receiver().stats().informs(), 1);
+/// # Ok(()) }
+/// ```
+pub async fn inform(
+    session: &client::Session,
+    body: &NotificationBody,
+) -> Result<(), client::Error> {
+    session.run(inform_request(body)).await.map(drop)
 }
 
 fn is_transient(e: &io::Error) -> bool {
@@ -396,22 +284,16 @@ fn is_transient(e: &io::Error) -> bool {
 /// use core::time::Duration;
 /// use fleetwire_snmp::crypto::RustCrypto;
 /// use fleetwire_snmp::notification::{
-///     NotificationBody, NotificationListener, NotificationReceiver, NotificationSender, RetrySchedule,
+///     NotificationBody, NotificationListener, NotificationReceiver, NotificationSender,
 /// };
 ///
 /// let receiver = NotificationReceiver::new(&RustCrypto::new(), b"\x80\x00\x1f\x88\x04doc", 1, Duration::ZERO)?;
 /// let mut listener = NotificationListener::bind("127.0.0.1:0".parse()?, receiver).await?;
-/// let target = listener.local_addr()?;
-///
 /// let mut sender = NotificationSender::new()?;
 /// let body = NotificationBody::new(100, "1.3.6.1.6.3.1.1.5.1".parse()?, vec![]);
-/// let (ack, received) = tokio::join!(
-///     sender.inform_v2c(target, b"public", &body, RetrySchedule::default()),
-///     listener.recv(),
-/// );
-/// assert_eq!(ack?.attempts, 1);
-/// assert_eq!(received?.body, body);
-/// assert_eq!(listener.receiver().stats().informs(), 1);
+/// sender.send_v2c_trap(listener.local_addr()?, b"public", &body).await?;
+/// assert_eq!(listener.recv().await?.body, body);
+/// assert_eq!(listener.receiver().stats().traps(), 1);
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
