@@ -161,8 +161,9 @@ impl Executor {
             Err(e) => return Outcome::failed(e),
         };
         match agent.collector().collect(&session).await {
-            Ok(snapshot) => {
-                let output = serde_json::to_value(&snapshot).unwrap_or(serde_json::Value::Null);
+            Ok(reading) => {
+                let output =
+                    serde_json::to_value(&reading.snapshot).unwrap_or(serde_json::Value::Null);
                 let field = |k: &str| {
                     output
                         .get("status")

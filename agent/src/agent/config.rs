@@ -48,9 +48,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fleetwire_payload::{BuildPolicy, Consent, SecurityMode};
-use fleetwire_snmp::crypto::RustCrypto;
 use fleetwire_snmp::manager::{Security, UsmSecurity};
-use fleetwire_snmp::usm::{AuthProtocol, PrivProtocol, SecurityLevel, UsmUser};
 use fleetwire_transport::action::{ActionKind, ActionPolicy, TrustedKeys};
 use fleetwire_transport::schedule::{ScheduleConfig, TimeOfDay};
 use fleetwire_transport::tls::{ClientIdentity, Roots};
@@ -59,6 +57,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use crate::upload::Secret;
+use crate::usm::{Password, UsmArgs, UsmArgsError};
 
 /// Largest number of addresses all `targets.ranges` together may expand to.
 pub const MAX_TARGETS: usize = 1 << 20;
@@ -724,55 +723,52 @@ fn credential(i: usize, c: &RawCredential) -> Result<Credential, ConfigError> {
                 .user
                 .as_deref()
                 .ok_or_else(|| invalid(key("user"), "missing for version \"3\""))?;
-            let crypto = RustCrypto::new();
-            let mut user =
-                UsmUser::new(name.as_bytes()).map_err(|e| invalid(key("user"), e.to_string()))?;
-            let mut level = SecurityLevel::NoAuthNoPriv;
-            match (&c.auth, &c.auth_password) {
-                (Some(a), Some(p)) => {
-                    let proto = AuthProtocol::from_name(a).ok_or_else(|| {
-                        invalid(
-                            key("auth"),
-                            format!(
-                                "{a:?}: expected MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512"
-                            ),
-                        )
-                    })?;
-                    user = user
-                        .with_auth_password(&crypto, proto, p.expose().as_bytes())
-                        .map_err(|e| invalid(key("auth_password"), e.to_string()))?;
-                    level = SecurityLevel::AuthNoPriv;
-                }
-                (None, None) => {}
-                (Some(_), None) => return Err(invalid(key("auth_password"), "missing with auth")),
-                (None, Some(_)) => return Err(invalid(key("auth"), "missing with auth_password")),
-            }
-            match (&c.privacy, &c.privacy_password) {
-                (Some(x), Some(p)) => {
-                    if level == SecurityLevel::NoAuthNoPriv {
-                        return Err(invalid(key("privacy"), "needs auth and auth_password"));
+            // The same user construction as the command line's -u -a -A -x -X.
+            let password = |p: &Option<Secret>| p.as_ref().map(|s| Password::new(s.expose()));
+            let args = UsmArgs {
+                user: Some(name.to_owned()),
+                auth_protocol: c
+                    .auth
+                    .as_deref()
+                    .map(crate::usm::parse_auth)
+                    .transpose()
+                    .map_err(|e| invalid(key("auth"), e))?,
+                auth_password: password(&c.auth_password),
+                priv_protocol: c
+                    .privacy
+                    .as_deref()
+                    .map(crate::usm::parse_priv)
+                    .transpose()
+                    .map_err(|e| invalid(key("privacy"), e))?,
+                priv_password: password(&c.privacy_password),
+            };
+            let user = args
+                .user()
+                .map_err(|e| match e {
+                    UsmArgsError::Missing { option, needs } => {
+                        let name = |o: &str| match o {
+                            "-a" => "auth",
+                            "-A" => "auth_password",
+                            "-x" => "privacy",
+                            "-X" => "privacy_password",
+                            _ => "user",
+                        };
+                        let first = option.split('/').next().unwrap_or(option);
+                        let needs = needs
+                            .split(" and ")
+                            .map(name)
+                            .collect::<Vec<_>>()
+                            .join(" and ");
+                        invalid(key(name(first)), format!("needs {needs}"))
                     }
-                    let proto = PrivProtocol::from_name(x).ok_or_else(|| {
-                        invalid(
-                            key("privacy"),
-                            format!(
-                                "{x:?}: expected DES, AES, AES-192, AES-256, AES-192-C or AES-256-C"
-                            ),
-                        )
-                    })?;
-                    user = user
-                        .with_priv_password(&crypto, proto, p.expose().as_bytes())
-                        .map_err(|e| invalid(key("privacy_password"), e.to_string()))?;
-                    level = SecurityLevel::AuthPriv;
-                }
-                (None, None) => {}
-                (Some(_), None) => {
-                    return Err(invalid(key("privacy_password"), "missing with privacy"));
-                }
-                (None, Some(_)) => {
-                    return Err(invalid(key("privacy"), "missing with privacy_password"));
-                }
-            }
+                    UsmArgsError::User(e) => invalid(key("user"), e.to_string()),
+                    UsmArgsError::AuthPassword(e) => invalid(key("auth_password"), e.to_string()),
+                    UsmArgsError::PrivPassword(e) => {
+                        invalid(key("privacy_password"), e.to_string())
+                    }
+                })?
+                .ok_or_else(|| invalid(key("user"), "missing for version \"3\""))?;
+            let level = user.max_level();
             Ok(Credential {
                 label: format!("v3 user {name}"),
                 security: Security::V3(Box::new(UsmSecurity::new(user, level))),
@@ -1056,7 +1052,7 @@ mod tests {
         assert!(e.contains("colour"), "{e}");
         let v3 = "[[credentials]]\nversion = \"3\"\nuser = \"u\"\nauth = \"SHA\"\n";
         let e = err(&format!("{MIN}\n{v3}"));
-        assert_eq!(e, "credentials[1].auth_password: missing with auth");
+        assert_eq!(e, "credentials[1].auth: needs auth_password");
         let e = err(&format!("{MIN}\n[schedule]\ndaily_at = \"25:00\"\n"));
         assert!(e.starts_with("schedule.daily_at: "), "{e}");
     }

@@ -36,10 +36,20 @@ use super::state::{AgentState, InFlightAction, KnownDevice, Scope, StateError, S
 /// A boxed future, for the collector seam.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Reads one device into a [`Snapshot`]: the seam over the payload crate's collector.
+/// What one collection read: the snapshot (its JSON is `fleetwire collect --json`) and the
+/// full device record the payloads carry.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The snapshot.
+    pub snapshot: Snapshot,
+    /// The device record (the snapshot plus the details it has no keys for).
+    pub record: DeviceRecord,
+}
+
+/// Reads one device: the seam over the payload crate's collector.
 pub trait DeviceCollector: Send + Sync + 'static {
-    /// Collects everything the snapshot holds from the device behind `session`.
-    fn collect<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<Snapshot, String>>;
+    /// Collects the device behind `session`.
+    fn collect<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<Reading, String>>;
 }
 
 /// Why a sync (or opening the agent) failed.
@@ -87,7 +97,7 @@ pub struct CollectedDevice {
     /// The device as discovery knows it.
     pub device: KnownDevice,
     /// What was read.
-    pub snapshot: Snapshot,
+    pub reading: Reading,
 }
 
 /// Unix seconds now.
@@ -356,9 +366,9 @@ impl Agent {
             done += 1;
             progress(Step::Collecting(done, total));
             match joined {
-                Ok((i, device, Ok(snapshot))) => {
+                Ok((i, device, Ok(reading))) => {
                     tracing::debug!(device = %device.id(), "collected");
-                    out.insert(i, CollectedDevice { device, snapshot });
+                    out.insert(i, CollectedDevice { device, reading });
                 }
                 Ok((_, device, Err(e))) => {
                     tracing::warn!(device = %device.id(), addr = %device.addr, error = %e, "collection failed");
@@ -384,11 +394,12 @@ impl Agent {
                     }
                 })
                 .collect();
-            let bytes =
-                serde_json::to_vec_pretty(&c.snapshot).map_err(|source| StateError::Format {
+            let bytes = serde_json::to_vec_pretty(&c.reading.snapshot).map_err(|source| {
+                StateError::Format {
                     path: dir.join(&name),
                     source,
-                })?;
+                }
+            })?;
             super::state::write_atomic(&dir.join(format!("{name}.json")), &bytes)?;
         }
         Ok(())
@@ -413,7 +424,7 @@ impl Agent {
         let mut package = PackageWriter::new(BufWriter::new(file), generated);
         let mut names = Vec::new();
         for (n, c) in collected.iter().enumerate() {
-            let device: DeviceRecord = c.snapshot.to_device_record();
+            let device: DeviceRecord = c.reading.record.clone();
             let kind = if self.is_production(&c.device) {
                 PayloadKind::Production
             } else {
@@ -449,7 +460,7 @@ impl Agent {
             "agent.xml",
             generated,
             agent,
-            collected.iter().map(|c| c.snapshot.to_device_record()),
+            collected.iter().map(|c| c.reading.record.clone()),
             &policy,
         )
         .map_err(|e| perr(&e))?;
