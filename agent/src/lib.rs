@@ -5,6 +5,7 @@
 //! | Module | What |
 //! |---|---|
 //! | [`agent`] | `fleetwire agent run / sync-now / status`: the reference agent (discovery, collection, payloads, upload, signed actions) |
+//! | [`demo`] | `fleetwire demo`: simulated printers, the embedded server and the agent, end to end on loopback |
 //! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
 //! | [`usm`] | `fleetwire decode -u -a -A -x -X`: verifying and decrypting the SNMPv3 messages of one USM user |
 //! | [`json`] | the public `decode --json` format: one [`fleetwire_snmp::Message`] as a JSON object |
@@ -40,6 +41,7 @@
 
 pub mod agent;
 pub mod decode;
+pub mod demo;
 pub mod hex;
 pub mod json;
 pub mod notify;
