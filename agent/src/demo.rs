@@ -19,13 +19,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use fleetwire_payload::{Capacity, Snapshot, SupplyLevel};
+use fleetwire_payload::{PayloadKind, Snapshot};
 use fleetwire_snmp::snmprec::Recording;
 use fleetwire_transport::action::ActionKind;
 use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpListener;
 
 use crate::agent::{AgentConfig, Step};
+use crate::server::RemoteServices;
 use crate::simulate::SimRecording;
 use crate::simulate::fleet::{Fleet, FleetConfig, Layout};
 
@@ -58,9 +59,6 @@ pub const DEMO_V3_USER: (&str, &str, &str, &str, &str) = (
     "demo-priv-pass",
 );
 
-/// A supply at or below this percentage of its capacity is "low".
-pub const SUPPLY_LOW_PERCENT: u32 = 20;
-
 /// Arguments of `fleetwire demo`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -79,31 +77,6 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
 }
-
-/// What the embedded remote-services server offers the demo: its URL and trust material,
-/// signed action queueing, and what it received.
-pub trait RemoteServices: Send + Sync {
-    /// Base URL (`https://127.0.0.1:PORT`); the agent derives `/upload`, `/actions`,
-    /// `/results`.
-    fn base_url(&self) -> String;
-    /// The CA that issued the server's and the agent's certificates (PEM).
-    fn ca_pem(&self) -> String;
-    /// The agent's client certificate and key (PEM).
-    fn client_identity_pem(&self) -> (String, String);
-    /// The action-signing key: id and public key (PEM).
-    fn action_key(&self) -> (String, String);
-    /// Queues a signed action for `device` (serial number or address).
-    fn queue_action(&self, kind: ActionKind, device: &str) -> Result<(), String>;
-    /// Serial numbers (or entry names) of the device payloads received and validated.
-    fn accepted_devices(&self) -> Vec<String>;
-    /// Packages refused (not valid).
-    fn rejected(&self) -> usize;
-    /// Action results received: (kind, status, detail).
-    fn results(&self) -> Vec<(String, String, String)>;
-}
-
-/// Writes the HTML fleet report of `snapshots` to a file.
-pub type ReportWriter = fn(&[Snapshot], &Path) -> Result<(), String>;
 
 /// Why the demo failed.
 #[derive(Debug, thiserror::Error)]
@@ -171,16 +144,6 @@ pub struct DemoSummary {
     pub elapsed: Duration,
 }
 
-/// The percentage of a supply left, when the device measures it.
-pub fn supply_percent(level: SupplyLevel, max: Capacity) -> Option<u32> {
-    match (level, max) {
-        (SupplyLevel::Actual(l), Capacity::Actual(m)) if m > 0 => {
-            Some(u32::try_from(u64::from(l.min(m)) * 100 / u64::from(m)).unwrap_or(100))
-        }
-        _ => None,
-    }
-}
-
 fn device_line(snapshot: &Snapshot, id: String, credential: String) -> DeviceLine {
     let model = snapshot
         .identity
@@ -201,9 +164,10 @@ fn device_line(snapshot: &Snapshot, id: String, credential: String) -> DeviceLin
         low: snapshot
             .supplies
             .iter()
-            .filter_map(|s| {
-                let p = supply_percent(s.level, s.max_capacity)?;
-                (p <= SUPPLY_LOW_PERCENT).then(|| (s.description.clone(), p))
+            .filter(|s| crate::report::is_low(s))
+            .map(|s| {
+                let p = s.level.percent_of(s.max_capacity).map(u32::from);
+                (s.description.clone(), p.unwrap_or(0))
             })
             .collect(),
     }
@@ -327,6 +291,7 @@ pub async fn start_fleets(count: u32) -> Result<(Vec<Fleet>, u16), DemoError> {
 pub fn demo_config_toml(base_port: u16, count: u32, print_port: u16, server_url: &str) -> String {
     let (name, auth, auth_pass, privacy, priv_pass) = DEMO_V3_USER;
     let last = u32::from(base_port) + count - 1;
+    let key_id = crate::server::ACTION_KEY_ID;
     format!(
         r#"# fleetwire demo: every address is on loopback.
 [targets]
@@ -352,9 +317,9 @@ idle_minutes = 10
 [server]
 url = "{server_url}"
 ca = "ca.pem"
-client_cert = "agent.pem"
-client_key = "agent.key"
-action_keys = [{{ id = "demo-actions", pem = "actions.pub.pem" }}]
+client_cert = "client.pem"
+client_key = "client-key.pem"
+action_keys = [{{ id = "{key_id}", pem = "action-key.pem" }}]
 
 [agent]
 state_dir = "state"
@@ -374,15 +339,13 @@ country = "ZZ"
 }
 
 /// Runs the demo against `server`; `progress` draws a progress line on `err` (TTY only).
-pub async fn run_with(
+pub async fn run(
     args: &DemoArgs,
-    server: Arc<dyn RemoteServices>,
-    collector: Arc<dyn crate::agent::DeviceCollector>,
-    report: ReportWriter,
     err: &mut (dyn Write + Send),
     progress: bool,
-) -> Result<DemoSummary, DemoError> {
+) -> Result<(DemoSummary, RemoteServices), DemoError> {
     let started = Instant::now();
+    let server = RemoteServices::start().map_err(setup("embedded remote-services server"))?;
     let (fleets, base) = start_fleets(args.devices).await?;
     let (print_addr, jobs, print_task) = print_listener().await?;
     let (dir, temporary) = match &args.keep {
@@ -392,18 +355,7 @@ pub async fn run_with(
             true,
         ),
     };
-    let result = run_in(
-        args,
-        &*server,
-        collector,
-        report,
-        &dir,
-        base,
-        print_addr.port(),
-        err,
-        progress,
-    )
-    .await;
+    let result = run_in(args, &server, &dir, base, print_addr.port(), err, progress).await;
     for f in fleets {
         f.shutdown().await;
     }
@@ -419,52 +371,38 @@ pub async fn run_with(
             "the raw print listener received no test page".to_owned(),
         ));
     }
-    Ok(summary)
+    Ok((summary, server))
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn run_in(
     args: &DemoArgs,
-    server: &dyn RemoteServices,
-    collector: Arc<dyn crate::agent::DeviceCollector>,
-    report: ReportWriter,
+    server: &RemoteServices,
     dir: &Path,
     base: u16,
     print_port: u16,
     err: &mut (dyn Write + Send),
     progress: bool,
 ) -> Result<DemoSummary, DemoError> {
-    let write = |name: &str, text: &str| {
-        crate::agent::state::write_atomic(&dir.join(name), text.as_bytes())
-            .map_err(setup("demo files"))
-    };
-    let (cert, key) = server.client_identity_pem();
-    let (key_id, key_pem) = server.action_key();
-    write("ca.pem", &server.ca_pem())?;
-    write("agent.pem", &cert)?;
-    write("agent.key", &key)?;
-    write("actions.pub.pem", &key_pem)?;
-    let toml = demo_config_toml(base, args.devices, print_port, &server.base_url())
-        .replace("demo-actions", &key_id);
-    write("agent.toml", &toml)?;
+    std::fs::create_dir_all(dir).map_err(setup("demo directory"))?;
+    server
+        .write_agent_files(dir, "demo-agent.fleetwire.test")
+        .map_err(setup("agent credentials"))?;
+    let toml = demo_config_toml(base, args.devices, print_port, &server.url(""));
+    crate::agent::state::write_atomic(&dir.join("agent.toml"), toml.as_bytes())
+        .map_err(setup("demo configuration"))?;
     let config = Arc::new(
         AgentConfig::load(&dir.join("agent.toml")).map_err(crate::agent::AgentError::from)?,
     );
     // The server queues the two actions for the first device (by address: the agent knows
     // devices by serial or address).
     let first = format!("127.0.0.1:{base}");
-    server
-        .queue_action(ActionKind::PrintTestPage, &first)
-        .map_err(|e| DemoError::Setup {
-            what: "queueing print_test_page",
-            why: e,
-        })?;
-    server
-        .queue_action(ActionKind::GetStatus, &first)
-        .map_err(|e| DemoError::Setup {
-            what: "queueing get_status",
-            why: e,
-        })?;
+    for kind in [ActionKind::PrintTestPage, ActionKind::GetStatus] {
+        server
+            .queue_action(kind, serde_json::json!({ "device": first }))
+            .map_err(setup("queueing an action"))?;
+    }
+    let collector = crate::agent::snmp_collector();
     let mut agent = crate::agent::Agent::open(Arc::clone(&config), collector)
         .await
         .map_err(crate::agent::AgentError::from)?;
@@ -514,21 +452,38 @@ async fn run_in(
             device_line(&c.reading.snapshot, c.device.id(), cred)
         })
         .collect();
-    let snapshots: Vec<Snapshot> = agent
+    let report: Vec<crate::report::Device> = agent
         .last_collected
         .iter()
-        .map(|c| c.reading.snapshot.clone())
+        .map(|c| crate::report::Device::new(&c.device.id(), c.reading.snapshot.clone()))
         .collect();
-    report(&snapshots, &args.report).map_err(|why| DemoError::Setup {
-        what: "HTML report",
-        why,
-    })?;
+    let mut html = Vec::new();
+    crate::report::write(crate::report::Format::Html, &report, &mut html)
+        .map_err(setup("HTML report"))?;
+    crate::agent::state::write_atomic(&args.report, &html).map_err(setup("HTML report"))?;
     let in_scope = state.in_scope().count();
+    // Device payloads (office and production), one per device collected. (With more
+    // devices than recordings, serial numbers repeat: the count is of payloads.)
+    let accepted: Vec<String> = server
+        .documents_of_kind(PayloadKind::Office)
+        .into_iter()
+        .chain(server.documents_of_kind(PayloadKind::Production))
+        .flat_map(|d| d.devices)
+        .collect();
     let summary = DemoSummary {
         out_of_scope: state.devices.len() - in_scope,
-        accepted: server.accepted_devices().len(),
-        rejected: server.rejected(),
-        results: server.results(),
+        accepted: accepted.len(),
+        rejected: server.rejected().len(),
+        results: server
+            .action_results()
+            .into_iter()
+            .map(|r| {
+                let kind = r
+                    .kind
+                    .map_or_else(|| "?".to_owned(), |k| k.as_str().to_owned());
+                (kind, r.status, r.detail)
+            })
+            .collect(),
         devices,
         print_jobs: 0,
         report: args.report.clone(),
@@ -607,39 +562,17 @@ mod tests {
     #[test]
     fn the_demo_config_is_valid() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["ca.pem", "agent.pem", "agent.key", "actions.pub.pem"] {
-            std::fs::write(dir.path().join(f), "").unwrap();
-        }
-        let toml = demo_config_toml(20000, 4, 9100, "https://127.0.0.1:8443")
-            .replace("ca = \"ca.pem\"\n", "")
-            .replace(
-                "client_cert = \"agent.pem\"\nclient_key = \"agent.key\"\n",
-                "",
-            )
-            .replace(
-                "action_keys = [{ id = \"demo-actions\", pem = \"actions.pub.pem\" }]\n",
-                "",
-            );
+        let server = RemoteServices::start().unwrap();
+        server.write_agent_files(dir.path(), "t").unwrap();
+        let toml = demo_config_toml(20000, 4, 9100, &server.url(""));
         let c = AgentConfig::parse(&toml, dir.path()).unwrap();
         assert_eq!(c.targets.addrs.len(), 4);
         assert_eq!(c.credentials.len(), 2);
         assert_eq!(c.print_port, 9100);
-    }
-
-    #[test]
-    fn supply_percentages() {
-        assert_eq!(
-            supply_percent(SupplyLevel::Actual(5), Capacity::Actual(50)),
-            Some(10)
-        );
-        assert_eq!(
-            supply_percent(SupplyLevel::SomeRemaining, Capacity::Actual(50)),
-            None
-        );
-        assert_eq!(
-            supply_percent(SupplyLevel::Actual(5), Capacity::Actual(0)),
-            None
-        );
+        let s = c.server.unwrap();
+        assert_eq!(s.upload_url, server.upload_url());
+        assert_eq!(s.actions_url, server.actions_url());
+        assert_eq!(s.results_url, server.results_url());
     }
 
     #[test]

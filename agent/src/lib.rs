@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`agent`] | `fleetwire agent run / sync-now / status`: the reference agent (discovery, collection, payloads, upload, signed actions) |
 //! | [`demo`] | `fleetwire demo`: simulated printers, the embedded server and the agent, end to end on loopback |
+//! | [`alert`] | alerts about devices and where they go: the [`alert::AlertSink`] trait, a log sink and an SMTP sink |
 //! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
 //! | [`usm`] | `fleetwire decode -u -a -A -x -X`: verifying and decrypting the SNMPv3 messages of one USM user |
 //! | [`json`] | the public `decode --json` format: one [`fleetwire_snmp::Message`] as a JSON object |
@@ -17,8 +18,11 @@
 //! | [`query`] | `fleetwire get / getnext / getbulk / set / walk / bulkwalk`: net-snmp's manager commands |
 //! | [`snmp_args`] | net-snmp's command-line conventions for the SNMP commands: `-v -c -u -l -a -A -x -X -e -E -n -r -t`, `HOST[:PORT]`, `-Cn/-Cr`, `OID TYPE VALUE` |
 //! | [`varbind_fmt`] | varbinds printed as net-snmp's `-On` text or one JSON object per line |
+//! | [`report`] | `fleetwire report --format html\|csv`: the fleet audit from collector snapshots |
 //! | [`simulate`] | `fleetwire simulate`: simulated printers serving `.snmprec` recordings, with deterministic drift |
+//! | [`collect`] | `fleetwire collect`: one printer read with [`fleetwire_payload::collect`], printed as a summary, the snapshot JSON or payload XML |
 //! | [`payload`] | `fleetwire payload build / inspect / validate`: payload packages with [`fleetwire_payload`] |
+//! | [`server`] | the embedded remote-services server (HTTPS, client certificates, payload intake, signed actions) of `fleetwire demo` and the tests |
 //! | [`sample`] | the deterministic printer conversation behind `examples/data/printer-session.pcap` |
 //!
 //! ```
@@ -40,6 +44,8 @@
 #![deny(missing_docs)]
 
 pub mod agent;
+pub mod alert;
+pub mod collect;
 pub mod decode;
 pub mod demo;
 pub mod hex;
@@ -48,7 +54,9 @@ pub mod notify;
 pub mod payload;
 pub mod pcap;
 pub mod query;
+pub mod report;
 pub mod sample;
+pub mod server;
 pub mod simulate;
 pub mod snmp_args;
 pub mod text;

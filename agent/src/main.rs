@@ -5,12 +5,16 @@ use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fleetwire::agent::{self as fw_agent, AgentCommand, AgentError};
+use fleetwire::collect::{self, CollectArgs};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::demo::{self, DemoArgs};
 use fleetwire::notify::{self, ListenArgs, NotifyArgs};
 use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
+use fleetwire::report::{self, ReportArgs};
 use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
@@ -55,11 +59,22 @@ enum Command {
     Inform(NotifyArgs),
     /// Receive Traps and Informs (v1, v2c, v3) and print one line (or JSON object) each.
     Listen(ListenArgs),
+    /// Read one printer (system, host resources, Printer-MIB, PWG and vendor counters) and
+    /// print its snapshot: a summary, --json, or --xml KIND.
+    Collect(CollectArgs),
     /// Build, inspect and validate payload packages (typed XML + zip).
     #[command(subcommand)]
     Payload(PayloadCommand),
     /// Serve .snmprec recordings as simulated printers (one port, or one port per device).
     Simulate(SimulateArgs),
+    /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
+    Report(ReportArgs),
+    /// The reference agent: discovery, collection, payloads, upload, signed actions.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Everything on loopback in one process: simulated printers, the embedded HTTPS server,
+    /// a raw print listener and the agent, end to end; prints a summary, writes a report.
+    Demo(DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +95,10 @@ fn main() -> ExitCode {
         Command::Listen(a) => run_listen(&a),
         Command::Payload(command) => run_payload(&command),
         Command::Simulate(args) => run_simulate(&args),
+        Command::Collect(args) => run_collect(&args),
+        Command::Report(args) => run_report(&args),
+        Command::Agent(command) => run_agent(&command),
+        Command::Demo(args) => run_demo(&args),
     }
 }
 
@@ -135,6 +154,23 @@ fn run_listen(args: &ListenArgs) -> ExitCode {
     }
 }
 
+fn run_collect(args: &CollectArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = collect::run(args, &mut out);
+    let flushed = out.flush().map_err(collect::CollectCommandError::Output);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(collect::CollectCommandError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire collect: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
 fn run_query(command: &QueryCommand) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -162,6 +198,23 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_report(args: &ReportArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = report::run(args, &mut out);
+    let flushed = out.flush().map_err(report::ReportError::Output);
+    match result.and_then(|n| flushed.map(|()| n)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(report::ReportError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fleetwire report: {e}");
             ExitCode::from(e.exit_code())
         }
     }
@@ -225,6 +278,124 @@ fn run_decode(args: &DecodeArgs) -> ExitCode {
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to standard error (`RUST_LOG`, default `info`; `warn` for the demo's quiet output).
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .try_init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: starting the runtime: {e}");
+            ExitCode::FAILURE
+        })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let term = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+fn run_agent(command: &AgentCommand) -> ExitCode {
+    let path = match command {
+        AgentCommand::Run(a) => &a.config,
+        AgentCommand::SyncNow(a) => &a.config,
+        AgentCommand::Status(a) => &a.config,
+    };
+    let config = match fw_agent::AgentConfig::load(path) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(e) => {
+            eprintln!("fleetwire agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result: Result<(), AgentError> = match command {
+        AgentCommand::Status(a) => fw_agent::status(&config, a.json, &mut out),
+        AgentCommand::Run(_) => {
+            init_tracing("info");
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            rt.block_on(fw_agent::run(
+                config,
+                fw_agent::snmp_collector(),
+                shutdown_signal(),
+            ))
+        }
+        AgentCommand::SyncNow(a) => {
+            init_tracing("warn");
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            rt.block_on(fw_agent::sync_now(
+                config,
+                fw_agent::snmp_collector(),
+                std::time::Duration::from_secs(a.wait),
+                &mut out,
+            ))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fleetwire agent: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_demo(args: &DemoArgs) -> ExitCode {
+    init_tracing("warn");
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let mut err = io::stderr();
+    let progress = err.is_terminal();
+    match rt.block_on(demo::run(args, &mut err, progress)) {
+        Ok((summary, _server)) => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            match demo::print_summary(&summary, &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("fleetwire demo: writing output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("fleetwire demo: {e}");
             ExitCode::FAILURE
         }
     }

@@ -42,8 +42,8 @@ use std::process::Command;
 use fleetwire_payload::package::{EntryInfo, add_agent_stream};
 use fleetwire_payload::validate::ValidateError;
 use fleetwire_payload::{
-    AgentIdentity, BuildPolicy, Consent, DeviceRecord, Document, Limits, OfficeDevicePayload,
-    PackageError, PackageReader, PackageWriter, PayloadKind, ProductionData,
+    AgentIdentity, AgentPayload, BuildPolicy, Consent, DeviceRecord, Document, Limits,
+    OfficeDevicePayload, PackageError, PackageReader, PackageWriter, PayloadKind, ProductionData,
     ProductionDevicePayload, SecurityMode, Snapshot, Text, Timestamp, validate, xsd,
 };
 use thiserror::Error;
@@ -75,7 +75,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Payload kind: office, production (one entry per snapshot) or agent (one fleet entry).
-    #[arg(long, default_value = "office", value_parser = parse_build_kind)]
+    #[arg(long, default_value = "office", value_parser = parse_device_kind)]
     pub kind: PayloadKind,
     /// Corporation Security Mode "Locked Down": no IP address or DNS name leaves the site.
     #[arg(long)]
@@ -120,13 +120,6 @@ pub struct ValidateArgs {
     /// Fail if xmllint is not installed (by default the XSD check is then skipped, with a note).
     #[arg(long)]
     pub require_xsd: bool,
-}
-
-fn parse_build_kind(s: &str) -> Result<PayloadKind, String> {
-    match PayloadKind::from_name(s) {
-        Some(k @ (PayloadKind::Office | PayloadKind::Production | PayloadKind::Agent)) => Ok(k),
-        _ => Err("expected office, production or agent".to_owned()),
-    }
 }
 
 fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
@@ -211,8 +204,8 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, PayloadError> {
 }
 
 /// The agent's own identity, from what this process can see of its host (the host name only
-/// from `HOSTNAME`, never from the network), with its in-scope and out-of-scope device counts.
-pub fn local_agent(devices: u64, out_of_scope: u64) -> Result<AgentIdentity, PayloadError> {
+/// from `HOSTNAME`, never from the network), with `devices` in scope.
+pub fn local_agent(devices: u64) -> Result<AgentIdentity, PayloadError> {
     let text = |s: &str| {
         Text::new(s).map_err(|e| PayloadError::Usage(format!("agent identity {s:?}: {e}")))
     };
@@ -234,7 +227,7 @@ pub fn local_agent(devices: u64, out_of_scope: u64) -> Result<AgentIdentity, Pay
         licence_expires: None,
         database: Vec::new(),
         devices_in_scope: devices,
-        devices_out_of_scope: out_of_scope,
+        devices_out_of_scope: 0,
         critical_service: Vec::new(),
     })
 }
@@ -262,6 +255,55 @@ pub fn entry_name(kind: PayloadKind, n: usize, device: &DeviceRecord, taken: &[S
         format!("{kind}-{serial}-{n}.xml")
     } else {
         name
+    }
+}
+
+/// The payload of `kind` about one device, built under `policy`: an office or production
+/// device payload, or an agent payload with this host as the agent and the device as its
+/// fleet. Other kinds do not describe a device ([`PayloadError::Usage`]).
+pub fn device_document(
+    kind: PayloadKind,
+    generated: Timestamp,
+    device: DeviceRecord,
+    policy: &BuildPolicy,
+) -> Result<Document, PayloadError> {
+    Ok(match kind {
+        PayloadKind::Office => Document::Office(Box::new(OfficeDevicePayload::build(
+            generated,
+            device,
+            None,
+            Vec::new(),
+            policy,
+        ))),
+        PayloadKind::Production => Document::Production(Box::new(ProductionDevicePayload::build(
+            generated,
+            device,
+            ProductionData::default(),
+            None,
+            Vec::new(),
+            policy,
+        ))),
+        PayloadKind::Agent => Document::Agent(Box::new(AgentPayload::build(
+            generated,
+            local_agent(1)?,
+            vec![device],
+            Vec::new(),
+            Vec::new(),
+            policy,
+        ))),
+        other => {
+            return Err(PayloadError::Usage(format!(
+                "{other} is not a device payload; expected office, production or agent"
+            )));
+        }
+    })
+}
+
+/// `--kind`/`--xml`: a device payload kind (office, production or agent).
+pub fn parse_device_kind(s: &str) -> Result<PayloadKind, String> {
+    match PayloadKind::from_name(s) {
+        Some(k @ (PayloadKind::Office | PayloadKind::Production | PayloadKind::Agent)) => Ok(k),
+        _ => Err("expected office, production or agent".to_owned()),
     }
 }
 
@@ -301,7 +343,7 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write) -> Result<(), PayloadError> 
                     None
                 }
             });
-            let agent = local_agent(args.snapshots.len() as u64, 0)?;
+            let agent = local_agent(args.snapshots.len() as u64)?;
             let result = add_agent_stream(
                 &mut package,
                 "agent.xml",
@@ -320,24 +362,7 @@ pub fn build(args: &BuildArgs, out: &mut dyn Write) -> Result<(), PayloadError> 
             for (n, snapshot) in args.snapshots.iter().enumerate() {
                 let device = read_snapshot(snapshot)?.to_device_record();
                 let name = entry_name(kind, n, &device, &names);
-                let doc = if kind == PayloadKind::Production {
-                    Document::Production(Box::new(ProductionDevicePayload::build(
-                        generated,
-                        device,
-                        ProductionData::default(),
-                        None,
-                        Vec::new(),
-                        &policy,
-                    )))
-                } else {
-                    Document::Office(Box::new(OfficeDevicePayload::build(
-                        generated,
-                        device,
-                        None,
-                        Vec::new(),
-                        &policy,
-                    )))
-                };
+                let doc = device_document(kind, generated, device, &policy)?;
                 package.add_document(&name, &doc).map_err(pkg_err)?;
                 names.push(name);
             }

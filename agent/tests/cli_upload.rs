@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{stderr, stdout};
-use https::{TestCa, UploadServer, write_pem};
+use https::{HttpsServer, Pki, upload_server, write_pem};
 
 /// Runs `fleetwire upload ARGS...` without any proxy from the environment.
 fn upload(args: &[&str]) -> Output {
@@ -80,10 +80,10 @@ fn status(spool: &Path) -> String {
 }
 
 /// A server for `localhost` (no client certificate) answering 200, and its CA's PEM file.
-fn server(dir: &Path) -> (UploadServer, PathBuf) {
-    let ca = TestCa::new("upload test CA");
-    let server = UploadServer::start(&ca.server(), None, 200, "");
-    (server, write_pem(dir, "ca.pem", &ca.pem()))
+fn server(dir: &Path) -> (HttpsServer, PathBuf) {
+    let ca = Pki::new("upload test CA").unwrap();
+    let server = upload_server(&ca.server().unwrap(), None, 200, "");
+    (server, write_pem(dir, "ca.pem", &ca.ca_pem()))
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn enqueue_status_flush_uploads_each_payload_once_with_its_idempotency_key() {
     // Not a terminal: no progress output at all.
     assert_eq!(stderr(&out), "");
 
-    let got = server.received();
+    let got = server.requests();
     assert_eq!(got.len(), 3);
     for ((req, key), payload) in got.iter().zip(&keys).zip(payloads) {
         assert_eq!(req.method, "POST");
@@ -130,7 +130,7 @@ fn enqueue_status_flush_uploads_each_payload_once_with_its_idempotency_key() {
     // Flushing an empty spool succeeds and uploads nothing.
     let out = flush(&spool, &url, &["--ca", s(&ca)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(server.received().len(), 3);
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[test]
@@ -139,7 +139,11 @@ fn flush_with_the_wrong_ca_fails_clearly_and_keeps_the_spool() {
     let (spool, keys) = spool_with(dir.path(), &["<a/>", "<b/>"]);
     let before = status(&spool);
     let (server, _right_ca) = server(dir.path());
-    let other_ca = write_pem(dir.path(), "other.pem", &TestCa::new("other CA").pem());
+    let other_ca = write_pem(
+        dir.path(),
+        "other.pem",
+        &Pki::new("other CA").unwrap().ca_pem(),
+    );
 
     let url = server.url("/upload");
     let out = flush(&spool, &url, &["--ca", s(&other_ca)]);
@@ -155,7 +159,7 @@ fn flush_with_the_wrong_ca_fails_clearly_and_keeps_the_spool() {
     assert!(err.contains("2 payloads still pending"), "{err}");
     assert_eq!(stdout(&out), "");
 
-    assert!(server.received().is_empty());
+    assert!(server.requests().is_empty());
     let after = status(&spool);
     for key in &keys {
         assert!(after.contains(key.as_str()), "{after}");
@@ -180,7 +184,7 @@ fn a_url_outside_the_allowlist_is_refused_before_connecting() {
     assert!(err.contains("no connection was made"), "{err}");
 
     // Plain HTTP is refused too, whatever the allowlist says.
-    let plain = format!("http://localhost:{}/api", server.port);
+    let plain = format!("http://localhost:{}/api", server.port());
     let out = flush(&spool, &plain, &["--ca", s(&ca)]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is not https"), "{}", stderr(&out));
@@ -192,19 +196,24 @@ fn a_url_outside_the_allowlist_is_refused_before_connecting() {
     let ok = server.url("/api/v2/upload");
     let out = flush(&spool, &ok, &["--ca", s(&ca), "--allow", &allow]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(server.received().len(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[test]
 fn client_certificate_authentication() {
     let dir = tempfile::tempdir().unwrap();
     let (spool, _) = spool_with(dir.path(), &["<a/>"]);
-    let server_ca = TestCa::new("server CA");
-    let device_ca = TestCa::new("device CA");
-    let server = UploadServer::start(&server_ca.server(), Some(device_ca.der()), 200, "");
-    let ca = write_pem(dir.path(), "ca.pem", &server_ca.pem());
-    let device = device_ca.client();
-    let cert = write_pem(dir.path(), "device.pem", &device.pem);
+    let server_ca = Pki::new("server CA").unwrap();
+    let device_ca = Pki::new("device CA").unwrap();
+    let server = upload_server(
+        &server_ca.server().unwrap(),
+        Some(device_ca.ca_der()),
+        200,
+        "",
+    );
+    let ca = write_pem(dir.path(), "ca.pem", &server_ca.ca_pem());
+    let device = device_ca.client("printer-7.fleetwire.test").unwrap();
+    let cert = write_pem(dir.path(), "device.pem", &device.cert_pem);
     let key = write_pem(dir.path(), "device.key", &device.key_pem);
     let url = server.url("/upload");
 
@@ -214,7 +223,7 @@ fn client_certificate_authentication() {
     let err = stderr(&out);
     assert!(err.contains("requires a client certificate"), "{err}");
     assert!(err.contains("--client-cert"), "{err}");
-    assert!(server.received().is_empty());
+    assert!(server.requests().is_empty());
 
     // --client-cert without --client-key is a usage error.
     let out = flush(&spool, &url, &["--client-cert", s(&cert)]);
@@ -233,7 +242,7 @@ fn client_certificate_authentication() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let got = server.received();
+    let got = server.requests();
     assert_eq!(got.len(), 1);
     assert!(got[0].client_cert);
     assert!(!stdout(&out).contains("PRIVATE KEY") && !stderr(&out).contains("PRIVATE KEY"));
@@ -248,7 +257,11 @@ fn basic_credentials_are_sent_and_never_printed() {
     let url = server.url("/upload");
 
     // A failing flush with credentials: the message does not show the password.
-    let other_ca = write_pem(dir.path(), "other.pem", &TestCa::new("other CA").pem());
+    let other_ca = write_pem(
+        dir.path(),
+        "other.pem",
+        &Pki::new("other CA").unwrap().ca_pem(),
+    );
     let creds = |ca| ["--ca", ca, "--user", "fleet", "--password", PASSWORD];
     let out = flush(&spool, &url, &creds(s(&other_ca)));
     assert_eq!(out.status.code(), Some(1));
@@ -262,7 +275,7 @@ fn basic_credentials_are_sent_and_never_printed() {
     let out = flush(&spool, &url, &creds(s(&ca)));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains(PASSWORD) && !stdout(&out).contains(PASSWORD));
-    let got = server.received();
+    let got = server.requests();
     assert_eq!(got.len(), 1);
     // base64("fleet:s3cret-Pa55")
     assert_eq!(
@@ -271,7 +284,10 @@ fn basic_credentials_are_sent_and_never_printed() {
     );
 
     // Credentials in the URL are refused without being echoed.
-    let with_userinfo = format!("https://fleet:{PASSWORD}@localhost:{}/upload", server.port);
+    let with_userinfo = format!(
+        "https://fleet:{PASSWORD}@localhost:{}/upload",
+        server.port()
+    );
     let out = flush(&spool, &with_userinfo, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--url must not contain credentials"));
@@ -282,9 +298,14 @@ fn basic_credentials_are_sent_and_never_printed() {
 fn refused_payloads_become_dead_letters_listed_with_their_reason() {
     let dir = tempfile::tempdir().unwrap();
     let (spool, keys) = spool_with(dir.path(), &["<bad/>"]);
-    let ca = TestCa::new("upload test CA");
-    let server = UploadServer::start(&ca.server(), None, 422, "schema:\n<meters> needs a serial");
-    let ca = write_pem(dir.path(), "ca.pem", &ca.pem());
+    let ca = Pki::new("upload test CA").unwrap();
+    let server = upload_server(
+        &ca.server().unwrap(),
+        None,
+        422,
+        "schema:\n<meters> needs a serial",
+    );
+    let ca = write_pem(dir.path(), "ca.pem", &ca.ca_pem());
     let url = server.url("/upload");
 
     let out = flush(&spool, &url, &["--ca", s(&ca)]);

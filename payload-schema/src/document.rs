@@ -290,7 +290,8 @@ impl Document {
             Self::Threshold(p) => out.serialize(p.as_ref(), None),
             Self::Manifest(p) => out.serialize(p.as_ref(), None),
         }?;
-        out.write_raw("\n")
+        out.write_raw("\n")?;
+        out.into_inner().map(drop)
     }
 
     /// The document as an XML string (see [`Self::write_xml`]).
@@ -378,20 +379,41 @@ fn read<T: DeserializeOwned>(
         })
 }
 
-/// `fmt::Write` over an `io::Write` that keeps the I/O error (quick-xml's serializer writes to
-/// `fmt::Write`, which can only say that something failed).
+/// Buffered `fmt::Write` over an `io::Write` that keeps the I/O error (quick-xml's serializer
+/// writes to `fmt::Write`, in many small pieces, and `fmt::Error` can only say that something
+/// failed). Call [`FmtIo::into_inner`] to flush.
 pub(crate) struct FmtIo<W> {
     inner: W,
+    buf: String,
     error: Option<io::Error>,
 }
 
+/// Bytes buffered before they go to the inner writer.
+const FMT_IO_BUFFER: usize = 32 * 1024;
+
 impl<W: io::Write> FmtIo<W> {
     pub(crate) fn new(inner: W) -> Self {
-        Self { inner, error: None }
+        Self {
+            inner,
+            buf: String::with_capacity(FMT_IO_BUFFER),
+            error: None,
+        }
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        let result = self.inner.write_all(self.buf.as_bytes());
+        self.buf.clear();
+        result
     }
 
     pub(crate) fn write_raw(&mut self, s: &str) -> Result<(), WriteError> {
-        self.inner.write_all(s.as_bytes()).map_err(WriteError::Io)
+        fmt::Write::write_str(self, s).map_err(|_| self.take_error())
+    }
+
+    fn take_error(&mut self) -> WriteError {
+        self.error
+            .take()
+            .map_or_else(|| WriteError::Xml("formatter error".into()), WriteError::Io)
     }
 
     /// Serializes `value` as an element named `root` (or its serde name).
@@ -409,16 +431,29 @@ impl<W: io::Write> FmtIo<W> {
         }
     }
 
-    pub(crate) fn into_inner(self) -> W {
-        self.inner
+    /// Flushes the buffer and returns the writer.
+    pub(crate) fn into_inner(mut self) -> Result<W, WriteError> {
+        self.flush_buf()?;
+        Ok(self.inner)
     }
 }
 
 impl<W: io::Write> fmt::Write for FmtIo<W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.inner.write_all(s.as_bytes()).map_err(|e| {
+        if self.buf.len() + s.len() > FMT_IO_BUFFER
+            && let Err(e) = self.flush_buf()
+        {
             self.error = Some(e);
-            fmt::Error
-        })
+            return Err(fmt::Error);
+        }
+        if s.len() >= FMT_IO_BUFFER {
+            self.inner.write_all(s.as_bytes()).map_err(|e| {
+                self.error = Some(e);
+                fmt::Error
+            })
+        } else {
+            self.buf.push_str(s);
+            Ok(())
+        }
     }
 }

@@ -73,7 +73,7 @@ pub enum ValueError {
     },
 }
 
-/// A rule a payload breaks (checked before every write and by [`crate::validate`]).
+/// A rule a payload breaks (checked before every write and by [`crate::validate()`]).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum RuleViolation {

@@ -23,8 +23,8 @@
 //! name; engineering/debug and customer-job data need explicit [`Consent`]. The policy is
 //! recorded in the document and checked again before every write ([`Document::check_rules`]).
 //!
-//! The collector fills a [`Snapshot`] (its JSON is `fleetwire collect --json`), which becomes a
-//! [`DeviceRecord`]. [`package`] writes one or more documents into a zip with a SHA-256
+//! The collector (`collect`, feature `snmp`) reads a printer over SNMP and fills a [`Snapshot`]
+//! (its JSON is `fleetwire collect --json`), which becomes a [`DeviceRecord`]. [`package`] writes one or more documents into a zip with a SHA-256
 //! manifest, streaming, and reads packages back under limits that refuse zip bombs.
 //!
 //! ```
@@ -51,6 +51,8 @@
 #![deny(missing_docs)]
 
 pub mod agent;
+#[cfg(feature = "snmp")]
+pub mod collect;
 pub mod device;
 pub mod document;
 pub mod error;
@@ -77,8 +79,9 @@ pub use device::{
 pub use document::{Document, Parsed, PayloadKind};
 pub use error::{PackageError, ReadError, RuleViolation, ValueError, WriteError};
 pub use mib::{
-    AlertGroup, AlertSeverity, Capacity, CounterUnit, DetectedError, DeviceStatus, PrinterStatus,
-    SupplyClass, SupplyLevel, SupplyType, SupplyUnit,
+    AlertGroup, AlertSeverity, Capacity, ConsoleColor, CounterUnit, CoverStatus, DetectedError,
+    DeviceStatus, InputType, OutputType, PrinterStatus, SubUnitStatus, SupplyClass, SupplyLevel,
+    SupplyType, SupplyUnit,
 };
 pub use office::{
     Bucket, Coverage, CruFailure, CruReplacement, Distribution, DistributionKind, Fault,

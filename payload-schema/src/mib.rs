@@ -34,8 +34,8 @@ impl fmt::Debug for UnrecognizedCode {
 macro_rules! mib_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $num:literal => $text:literal,)+ }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+        #[serde(try_from = "String")]
         pub enum $name {
             $($(#[$vm])* $var,)+
             /// A value without a name in this version, written as its integer.
@@ -106,6 +106,15 @@ macro_rules! mib_enum {
         impl From<$name> for String {
             fn from(v: $name) -> String {
                 v.to_string()
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.name() {
+                    Some(n) => s.serialize_str(n),
+                    None => s.collect_str(self),
+                }
             }
         }
 
@@ -432,6 +441,139 @@ mib_enum! {
     }
 }
 
+mib_enum! {
+    /// `PrtCoverStatusTC` (Printer-MIB `prtCoverStatus`).
+    CoverStatus {
+        /// other(1)
+        Other = 1 => "other",
+        /// coverOpen(3)
+        CoverOpen = 3 => "coverOpen",
+        /// coverClosed(4)
+        CoverClosed = 4 => "coverClosed",
+        /// interlockOpen(5)
+        InterlockOpen = 5 => "interlockOpen",
+        /// interlockClosed(6)
+        InterlockClosed = 6 => "interlockClosed",
+    }
+}
+
+mib_enum! {
+    /// `PrtInputTypeTC` (Printer-MIB `prtInputType`).
+    InputType {
+        /// other(1)
+        Other = 1 => "other",
+        /// unknown(2)
+        Unknown = 2 => "unknown",
+        /// sheetFeedAutoRemovableTray(3)
+        SheetFeedAutoRemovableTray = 3 => "sheetFeedAutoRemovableTray",
+        /// sheetFeedAutoNonRemovableTray(4)
+        SheetFeedAutoNonRemovableTray = 4 => "sheetFeedAutoNonRemovableTray",
+        /// sheetFeedManual(5)
+        SheetFeedManual = 5 => "sheetFeedManual",
+        /// continuousRoll(6)
+        ContinuousRoll = 6 => "continuousRoll",
+        /// continuousFanFold(7)
+        ContinuousFanFold = 7 => "continuousFanFold",
+    }
+}
+
+mib_enum! {
+    /// `PrtOutputTypeTC` (Printer-MIB `prtOutputType`).
+    OutputType {
+        /// other(1)
+        Other = 1 => "other",
+        /// unknown(2)
+        Unknown = 2 => "unknown",
+        /// removableBin(3)
+        RemovableBin = 3 => "removableBin",
+        /// unRemovableBin(4)
+        UnRemovableBin = 4 => "unRemovableBin",
+        /// continuousRollDevice(5)
+        ContinuousRollDevice = 5 => "continuousRollDevice",
+        /// mailBox(6)
+        MailBox = 6 => "mailBox",
+        /// continuousFanFold(7)
+        ContinuousFanFold = 7 => "continuousFanFold",
+    }
+}
+
+mib_enum! {
+    /// `PrtConsoleColorTC` (Printer-MIB `prtConsoleColor`).
+    ConsoleColor {
+        /// other(1)
+        Other = 1 => "other",
+        /// unknown(2)
+        Unknown = 2 => "unknown",
+        /// white(3)
+        White = 3 => "white",
+        /// red(4)
+        Red = 4 => "red",
+        /// green(5)
+        Green = 5 => "green",
+        /// blue(6)
+        Blue = 6 => "blue",
+        /// cyan(7)
+        Cyan = 7 => "cyan",
+        /// magenta(8)
+        Magenta = 8 => "magenta",
+        /// yellow(9)
+        Yellow = 9 => "yellow",
+        /// orange(10)
+        Orange = 10 => "orange",
+    }
+}
+
+/// A Printer-MIB sub-unit status (`PrtSubUnitStatusTC`: `prtInputStatus`, `prtOutputStatus`,
+/// `prtMarkerStatus` ...): availability in bits 0-2, then the non-critical alert, critical
+/// alert, off-line and transitioning flags.
+///
+/// ```
+/// use fleetwire_payload::mib::SubUnitStatus;
+/// assert_eq!(SubUnitStatus(0).to_string(), "availableIdle");
+/// assert_eq!(SubUnitStatus(9).to_string(), "unavailableOnRequest nonCriticalAlert");
+/// assert_eq!(SubUnitStatus(3 | 16 | 32).to_string(), "unavailableBroken criticalAlert offLine");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubUnitStatus(pub i32);
+
+impl SubUnitStatus {
+    /// Availability names by the value of bits 0-2 (7 is not assigned).
+    const AVAILABILITY: [&'static str; 8] = [
+        "availableIdle",
+        "unavailableOnRequest",
+        "availableStandby",
+        "unavailableBroken",
+        "availableActive",
+        "unknown",
+        "availableBusy",
+        "7",
+    ];
+    /// The flag bits and their names.
+    const FLAGS: [(i32, &'static str); 4] = [
+        (8, "nonCriticalAlert"),
+        (16, "criticalAlert"),
+        (32, "offLine"),
+        (64, "transitioning"),
+    ];
+}
+
+impl fmt::Display for SubUnitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let availability = usize::try_from(self.0 & 7)
+            .ok()
+            .and_then(|i| Self::AVAILABILITY.get(i))
+            .copied()
+            .unwrap_or("unknown");
+        f.write_str(availability)?;
+        for (bit, name) in Self::FLAGS {
+            if self.0 & bit != 0 {
+                write!(f, " {name}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A supply's level (`prtMarkerSuppliesLevel`), keeping the Printer-MIB special values apart
 /// from measurements, as the PWG Semantic Model does for counter bases.
 ///
@@ -445,8 +587,8 @@ mib_enum! {
 /// assert_eq!(SupplyLevel::Unknown.to_string(), "unknown");
 /// assert_eq!(SupplyLevel::SomeRemaining.kind(), "some_remaining");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum SupplyLevel {
     /// A measured level in the supply's unit.
@@ -572,8 +714,8 @@ impl From<SupplyLevel> for String {
 
 /// A supply's maximum capacity (`prtMarkerSuppliesMaxCapacity`): a measurement, or the MIB's
 /// -1 (other: no restriction) or -2 (unknown). Written as the number, `other` or `unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Capacity {
     /// The capacity in the supply's unit.
@@ -691,6 +833,18 @@ impl DetectedError {
             })
             .map(|(_, e)| *e)
             .collect()
+    }
+}
+
+impl Serialize for SupplyLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for Capacity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

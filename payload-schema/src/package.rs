@@ -550,7 +550,7 @@ pub fn add_agent_stream<W: Write + Seek>(
     name: &str,
     generated: Timestamp,
     agent: crate::AgentIdentity,
-    devices: impl IntoIterator<Item = crate::DeviceRecord>,
+    devices: impl IntoIterator<Item = impl std::borrow::Borrow<crate::DeviceRecord>>,
     policy: &crate::BuildPolicy,
 ) -> Result<ManifestEntry, PackageError> {
     let wrap = |source: WriteError| PackageError::Write {

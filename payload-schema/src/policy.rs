@@ -3,7 +3,7 @@
 //! A [`BuildPolicy`] is applied when a payload is built (addresses stripped in Locked Down mode,
 //! consent-gated data dropped without consent) and recorded in the payload's `securityMode` and
 //! `consent` attributes; [`crate::Document::check_rules`] checks the recorded policy against the
-//! content before every write and in [`crate::validate`], so a payload that breaks a rule is
+//! content before every write and in [`crate::validate()`], so a payload that breaks a rule is
 //! never written.
 
 use std::fmt;
@@ -40,8 +40,8 @@ impl Default for SecurityMode {
 /// assert!(c.customer_jobs && !c.engineering_debug);
 /// assert_eq!(Consent::ALL.to_string(), "engineeringDebug customerJobs");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Consent {
     /// Engineering/debug data may be included.
@@ -205,5 +205,11 @@ pub(crate) fn unique(path: &str, indexes: impl Iterator<Item = u32>, out: &mut V
             path: path.to_owned(),
             index: w.first().copied().unwrap_or_default(),
         });
+    }
+}
+
+impl Serialize for Consent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }

@@ -84,20 +84,36 @@ impl<W: io::Write> AgentPayloadWriter<W> {
         })
     }
 
-    /// Writes one device (stripped under the policy).
-    pub fn push_device(&mut self, mut device: DeviceRecord) -> Result<(), WriteError> {
-        self.policy.apply_device(&mut device);
+    /// Writes one device (stripped under the policy; owned or borrowed: a borrowed record is
+    /// copied only when Locked Down mode has addresses to strip from it).
+    pub fn push_device(
+        &mut self,
+        device: impl std::borrow::Borrow<DeviceRecord>,
+    ) -> Result<(), WriteError> {
+        let device = device.borrow();
+        // Copy only when the policy has something to strip.
+        let stripped;
+        let device = if self.policy.mode == crate::SecurityMode::LockedDown
+            && device.network.has_addresses()
+        {
+            let mut copy = device.clone();
+            self.policy.apply_device(&mut copy);
+            stripped = copy;
+            &stripped
+        } else {
+            device
+        };
         let mut violations = Vec::new();
         device_rules(
             &format!("device[{}]", self.devices),
             self.policy.mode,
-            &device,
+            device,
             &mut violations,
         );
         if !violations.is_empty() {
             return Err(WriteError::Rules(violations));
         }
-        self.out.serialize(&device, Some("device"))?;
+        self.out.serialize(device, Some("device"))?;
         self.devices += 1;
         Ok(())
     }
@@ -133,6 +149,6 @@ impl<W: io::Write> AgentPayloadWriter<W> {
             self.out.serialize(v, Some("policyViolation"))?;
         }
         self.out.write_raw("</deviceManagement>\n")?;
-        Ok(self.out.into_inner())
+        self.out.into_inner()
     }
 }

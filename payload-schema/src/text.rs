@@ -35,8 +35,8 @@ fn is_allowed_char(c: char) -> bool {
 /// // Device strings are often messy: `sanitize` cleans them up (or gives `None` if nothing is left).
 /// assert_eq!(Text::sanitize(" Xerox\u{0} \r\n").unwrap().as_str(), "Xerox");
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Text(String);
 
 impl Text {
@@ -149,8 +149,8 @@ impl<'a> arbitrary::Arbitrary<'a> for Text {
 /// assert!(Email::new("ops@example.com").is_ok());
 /// assert!(Email::new("no-at-sign").is_err());
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Email(String);
 
 impl Email {
@@ -218,8 +218,8 @@ impl<'a> arbitrary::Arbitrary<'a> for Email {
 /// assert_eq!(mac.to_string(), "00:00:74:a1:b2:c3");
 /// assert_eq!(MacAddress::from_octets(&[0, 0, 0x74, 0xa1, 0xb2, 0xc3]), Some(mac));
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct MacAddress([u8; 6]);
 
@@ -294,8 +294,8 @@ impl fmt::Debug for MacAddress {
 /// assert_eq!(t.to_string(), "2027-01-15T08:00:00Z");
 /// assert_eq!("2027-01-15T08:00:00Z".parse::<Timestamp>().unwrap(), t);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Timestamp(i64);
 
 /// Unix seconds of 0001-01-01T00:00:00Z.
@@ -427,8 +427,8 @@ impl<'a> arbitrary::Arbitrary<'a> for Timestamp {
 }
 
 /// A SHA-256 digest, written as 64 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Sha256([u8; 32]);
 
@@ -493,8 +493,8 @@ impl From<Sha256> for String {
 /// The `schemaVersion` attribute: `MAJOR.MINOR`. Readers accept every minor version of the
 /// major they know (newer minors may add elements, which are tolerated and reported) and refuse
 /// other majors.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct SchemaVersion {
     major: u16,
     minor: u16,
@@ -604,6 +604,42 @@ impl From<Namespace> for &'static str {
 impl fmt::Debug for Namespace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(crate::NAMESPACE)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl Serialize for MacAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for Sha256 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for SchemaVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use fleetwire_payload::internal::{sample_agent, sample_device, sample_documents, sample_time};
 use fleetwire_payload::validate::ValidateError;
 use fleetwire_payload::*;
@@ -106,7 +108,9 @@ fn locked_down_strips_every_address() {
         vec![],
         &policy,
     );
-    let xml = Document::Agent(Box::new(payload)).to_xml().unwrap();
+    let doc = Document::Agent(Box::new(payload));
+    common::assert_xsd_valid(&[&doc]);
+    let xml = doc.to_xml().unwrap();
     for needle in [
         "<ipv4>",
         "<dnsName>",
@@ -252,11 +256,14 @@ fn streaming_writer_matches_the_document_writer() {
                 full.policy_violation.clone(),
                 &policy,
             );
-            let expected = Document::Agent(Box::new(doc)).to_xml().unwrap();
+            let doc = Document::Agent(Box::new(doc));
+            common::assert_xsd_valid(&[&doc]);
+            let expected = doc.to_xml().unwrap();
             let mut w =
                 AgentPayloadWriter::start(Vec::new(), full.generated, sample_agent(3), &policy)
                     .unwrap();
-            for d in full.device.clone() {
+            // Borrowed records: copied only where Locked Down mode strips them.
+            for d in &full.device {
                 w.push_device(d).unwrap();
             }
             assert_eq!(w.devices(), 3);

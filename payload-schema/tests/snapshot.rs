@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use fleetwire_payload::snapshot::*;
 use fleetwire_payload::*;
 use serde_json::{Value, json};
@@ -171,15 +173,15 @@ fn snapshot_becomes_a_device_record() {
     assert_eq!(d.counters.meter.len(), 3);
     assert_eq!(d.counters.meter[0].category, MeterCategory::MarkerLife);
     assert_eq!(d.consumable[1].level, SupplyLevel::SomeRemaining);
-    let xml = Document::Office(Box::new(OfficeDevicePayload::build(
+    let doc = Document::Office(Box::new(OfficeDevicePayload::build(
         internal::sample_time(),
         d,
         None,
         vec![],
         &BuildPolicy::default(),
-    )))
-    .to_xml()
-    .unwrap();
+    )));
+    common::assert_xsd_valid(&[&doc]);
+    let xml = doc.to_xml().unwrap();
     assert!(!xml.contains("carol"), "sysContact stays home");
     validate(xml.as_bytes()).unwrap();
 }

@@ -46,6 +46,8 @@ pub mod internal;
 pub mod register;
 pub mod retry;
 pub mod schedule;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod spool;
 pub mod tls;
 mod upload;

@@ -23,7 +23,7 @@ use fleetwire_transport::download::{DownloadError, SignedFile, download_verified
 use fleetwire_transport::tls::{Roots, TlsOptions};
 use fleetwire_transport::{ActionError, Allowlist, Client, ClientOptions, TransportError};
 use sha2::Digest as _;
-use support::{Pki, Reply, TestServer, simple_server};
+use support::{HttpsServer, Pki, Reply, simple_server};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -306,7 +306,7 @@ fn pem_keys() {
     assert!(keys.add_p256("e", &[4; 65]).is_err());
 }
 
-fn client_for(pki: &Pki, server: &TestServer) -> Client {
+fn client_for(pki: &Pki, server: &HttpsServer) -> Client {
     Client::new(&ClientOptions {
         allowlist: Allowlist::new([server.url("/")]).unwrap(),
         tls: TlsOptions {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use fleetwire_transport::tls::{Roots, TlsOptions};
 use fleetwire_transport::{Allowlist, Client, ClientOptions, ProxyConfig, TransportError};
-use support::{Pki, Reply, TestServer, simple_server};
+use support::{HttpsServer, Pki, Reply, simple_server};
 use zeroize::Zeroizing;
 
 fn tinyproxy_binary() -> Option<PathBuf> {
@@ -111,7 +111,7 @@ impl Drop for Tinyproxy {
     }
 }
 
-fn options(pki: &Pki, server: &TestServer, proxy: ProxyConfig) -> ClientOptions {
+fn options(pki: &Pki, server: &HttpsServer, proxy: ProxyConfig) -> ClientOptions {
     ClientOptions {
         allowlist: Allowlist::new([server.url("/")]).unwrap(),
         timeout: Duration::from_secs(10),
@@ -124,7 +124,7 @@ fn options(pki: &Pki, server: &TestServer, proxy: ProxyConfig) -> ClientOptions 
     }
 }
 
-fn connect_line(server: &TestServer) -> String {
+fn connect_line(server: &HttpsServer) -> String {
     format!("CONNECT localhost:{}", server.port())
 }
 
@@ -153,7 +153,7 @@ fn connect_without_credentials() {
         proxy.log()
     );
     // TLS is end to end: a wrong CA is still refused through the tunnel.
-    let other = Pki::new("other");
+    let other = Pki::new("other").unwrap();
     let opts = options(
         &other,
         &server,

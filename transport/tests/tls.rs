@@ -16,14 +16,14 @@ use fleetwire_transport::tls::{ClientIdentity, Roots, SpkiPin, TlsVersions};
 use fleetwire_transport::{
     Allowlist, Client, ClientOptions, ConfigError, Credentials, TransportError,
 };
-use support::{Leaf, Pki, Reply, ServerSpec, TestServer};
+use support::{HttpsServer, Leaf, Pki, Reply, ServerSpec};
 use zeroize::Zeroizing;
 
 fn ok_handler() -> support::Handler {
     Arc::new(|_req| Reply::ok().with_body("accepted"))
 }
 
-fn options_for(pki: &Pki, server: &TestServer) -> ClientOptions {
+fn options_for(pki: &Pki, server: &HttpsServer) -> ClientOptions {
     ClientOptions {
         allowlist: Allowlist::new([server.url("/")]).unwrap(),
         timeout: Duration::from_secs(10),
@@ -44,17 +44,19 @@ fn post(
         .post(url, "application/octet-stream", &[], b"hello")
 }
 
-fn server_with(pki: &Pki, leaf: &Leaf, f: impl FnOnce(&mut ServerSpec)) -> TestServer {
+fn server_with(pki: &Pki, leaf: &Leaf, f: impl FnOnce(&mut ServerSpec)) -> HttpsServer {
     let mut spec = ServerSpec::new(leaf);
     f(&mut spec);
     let _ = pki;
-    TestServer::start(spec, ok_handler())
+    HttpsServer::start(spec, ok_handler()).unwrap()
 }
 
 #[test]
 fn tls13_server_succeeds() {
-    let pki = Pki::new("ca");
-    let server = server_with(&pki, &pki.server(), |s| s.versions = &support::TLS13_ONLY);
+    let pki = Pki::new("ca").unwrap();
+    let server = server_with(&pki, &pki.server().unwrap(), |s| {
+        s.versions = &support::TLS13_ONLY
+    });
     let resp = post(&options_for(&pki, &server), &server.url("/upload")).unwrap();
     assert_eq!(resp.status, 200);
     assert_eq!(resp.body, b"accepted");
@@ -67,8 +69,10 @@ fn tls13_server_succeeds() {
 
 #[test]
 fn tls12_only_server_succeeds_and_tls13_only_client_is_refused() {
-    let pki = Pki::new("ca");
-    let server = server_with(&pki, &pki.server(), |s| s.versions = &support::TLS12_ONLY);
+    let pki = Pki::new("ca").unwrap();
+    let server = server_with(&pki, &pki.server().unwrap(), |s| {
+        s.versions = &support::TLS12_ONLY
+    });
     let mut options = options_for(&pki, &server);
     assert_eq!(post(&options, &server.url("/")).unwrap().status, 200);
     options.tls.versions = TlsVersions::Tls13Only;
@@ -78,8 +82,12 @@ fn tls12_only_server_succeeds_and_tls13_only_client_is_refused() {
 
 #[test]
 fn wrong_hostname_is_refused() {
-    let pki = Pki::new("ca");
-    let server = server_with(&pki, &pki.server_for(&["rs.example.com"], false), |_| {});
+    let pki = Pki::new("ca").unwrap();
+    let server = server_with(
+        &pki,
+        &pki.server_for(&["rs.example.com"], false).unwrap(),
+        |_| {},
+    );
     let err = post(&options_for(&pki, &server), &server.url("/")).unwrap_err();
     assert!(
         matches!(err, TransportError::HostnameMismatch { .. }),
@@ -90,9 +98,9 @@ fn wrong_hostname_is_refused() {
 
 #[test]
 fn unknown_ca_is_refused() {
-    let pki = Pki::new("ca");
-    let other = Pki::new("other ca");
-    let server = server_with(&pki, &pki.server(), |_| {});
+    let pki = Pki::new("ca").unwrap();
+    let other = Pki::new("other ca").unwrap();
+    let server = server_with(&pki, &pki.server().unwrap(), |_| {});
     let err = post(&options_for(&other, &server), &server.url("/")).unwrap_err();
     assert!(
         matches!(err, TransportError::UnknownIssuer { .. }),
@@ -125,8 +133,8 @@ fn unknown_ca_is_refused() {
 
 #[test]
 fn expired_certificate_is_refused() {
-    let pki = Pki::new("ca");
-    let server = server_with(&pki, &pki.server_for(&["localhost"], true), |_| {});
+    let pki = Pki::new("ca").unwrap();
+    let server = server_with(&pki, &pki.server_for(&["localhost"], true).unwrap(), |_| {});
     let err = post(&options_for(&pki, &server), &server.url("/")).unwrap_err();
     assert!(
         matches!(err, TransportError::CertificateExpired { .. }),
@@ -137,8 +145,8 @@ fn expired_certificate_is_refused() {
 #[test]
 fn missing_client_certificate_is_refused_and_a_valid_one_accepted() {
     for versions in [&support::TLS13_ONLY[..], &support::TLS12_ONLY[..]] {
-        let pki = Pki::new("ca");
-        let server = server_with(&pki, &pki.server(), |s| {
+        let pki = Pki::new("ca").unwrap();
+        let server = server_with(&pki, &pki.server().unwrap(), |s| {
             s.versions = versions;
             s.client_ca = Some(pki.ca_der());
         });
@@ -148,7 +156,7 @@ fn missing_client_certificate_is_refused_and_a_valid_one_accepted() {
             matches!(err, TransportError::ClientCertificateRequired { .. }),
             "{versions:?}: {err:?}"
         );
-        let client = pki.client();
+        let client = pki.client("device-1.fleetwire.test").unwrap();
         options.tls.identity = Some(
             ClientIdentity::from_pem(client.cert_pem.as_bytes(), client.key_pem.as_bytes())
                 .unwrap(),
@@ -157,7 +165,10 @@ fn missing_client_certificate_is_refused_and_a_valid_one_accepted() {
         assert!(server.requests()[0].client_cert);
 
         // A certificate from a CA the server does not trust is rejected by the server.
-        let stranger = Pki::new("stranger").client();
+        let stranger = Pki::new("stranger")
+            .unwrap()
+            .client("device-1.fleetwire.test")
+            .unwrap();
         options.tls.identity = Some(
             ClientIdentity::from_pem(stranger.cert_pem.as_bytes(), stranger.key_pem.as_bytes())
                 .unwrap(),
@@ -175,7 +186,7 @@ fn plain_http_and_unlisted_urls_are_refused_before_connecting() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let pki = Pki::new("ca");
+    let pki = Pki::new("ca").unwrap();
     let options = ClientOptions {
         allowlist: Allowlist::new([format!("https://localhost:{port}/api")]).unwrap(),
         tls: fleetwire_transport::tls::TlsOptions {
@@ -213,8 +224,8 @@ fn plain_http_and_unlisted_urls_are_refused_before_connecting() {
 
 #[test]
 fn spki_pinning() {
-    let pki = Pki::new("ca");
-    let leaf = pki.server();
+    let pki = Pki::new("ca").unwrap();
+    let leaf = pki.server().unwrap();
     let server = server_with(&pki, &leaf, |_| {});
     let mut options = options_for(&pki, &server);
     options.tls.pins = vec![SpkiPin::of_certificate(&leaf.cert_der).unwrap()];
@@ -226,9 +237,9 @@ fn spki_pinning() {
 
 #[test]
 fn client_identity_is_validated_before_use() {
-    let pki = Pki::new("ca");
-    let a = pki.client();
-    let b = pki.client();
+    let pki = Pki::new("ca").unwrap();
+    let a = pki.client("device-1.fleetwire.test").unwrap();
+    let b = pki.client("device-1.fleetwire.test").unwrap();
     let err = ClientIdentity::from_pem(a.cert_pem.as_bytes(), b.key_pem.as_bytes()).unwrap_err();
     assert!(
         matches!(err, ConfigError::ClientKeyMismatch { .. }),
@@ -240,7 +251,7 @@ fn client_identity_is_validated_before_use() {
     )
     .unwrap_err();
     assert!(matches!(err, ConfigError::ClientKey { .. }), "{err:?}");
-    let expired = pki.expired_client();
+    let expired = pki.expired_client("device-1.fleetwire.test").unwrap();
     let err = ClientIdentity::from_pem(expired.cert_pem.as_bytes(), expired.key_pem.as_bytes())
         .unwrap_err();
     assert!(
@@ -270,8 +281,8 @@ fn client_identity_is_validated_before_use() {
 
 #[test]
 fn credentials_are_sent_and_connections_kept_alive() {
-    let pki = Pki::new("ca");
-    let server = server_with(&pki, &pki.server(), |_| {});
+    let pki = Pki::new("ca").unwrap();
+    let server = server_with(&pki, &pki.server().unwrap(), |_| {});
     let mut options = options_for(&pki, &server);
     options.credentials = Credentials::Basic {
         user: "device".into(),
@@ -311,7 +322,7 @@ fn connection_refused_is_a_transient_typed_error() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let pki = Pki::new("ca");
+    let pki = Pki::new("ca").unwrap();
     let options = ClientOptions {
         allowlist: Allowlist::new([format!("https://127.0.0.1:{port}/")]).unwrap(),
         tls: fleetwire_transport::tls::TlsOptions {

@@ -19,7 +19,7 @@ use fleetwire_transport::{
     Allowlist, Client, ClientOptions, FlushOptions, Spool, SpoolError, SpoolOptions,
     TransportError, Uploader,
 };
-use support::{Pki, Reply, TestServer, simple_server};
+use support::{HttpsServer, Pki, Reply, simple_server};
 
 fn uploader(pki: &Pki, url: &str) -> Uploader {
     let options = ClientOptions {
@@ -210,7 +210,7 @@ fn unreachable_server_is_transient_and_bad_certificate_stops_the_flush() {
         .local_addr()
         .unwrap()
         .port();
-    let pki = Pki::new("ca");
+    let pki = Pki::new("ca").unwrap();
     let url = format!("https://127.0.0.1:{port}/u");
     let dir = tempfile::tempdir().unwrap();
     let mut spool = Spool::open(dir.path(), SpoolOptions::default()).unwrap();
@@ -226,7 +226,7 @@ fn unreachable_server_is_transient_and_bad_certificate_stops_the_flush() {
     assert_eq!((report.uploaded, report.remaining, sleeps.len()), (0, 1, 2));
 
     let (_pki, server) = simple_server(Arc::new(|_| Reply::ok()));
-    let other = Pki::new("not the server's CA");
+    let other = Pki::new("not the server's CA").unwrap();
     let err = flush(
         &uploader(&other, &server.url("/u")),
         &mut spool,
@@ -245,7 +245,7 @@ fn unreachable_server_is_transient_and_bad_certificate_stops_the_flush() {
     );
     assert_eq!(spool.pending().len(), 1);
     assert!(server.requests().is_empty());
-    drop::<TestServer>(server);
+    drop::<HttpsServer>(server);
 }
 
 #[test]

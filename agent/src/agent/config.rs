@@ -28,7 +28,7 @@
 //! idle_minutes = 10
 //!
 //! [server]
-//! url = "https://rs.example.com/fleetwire"   # upload = {url}/upload, actions = {url}/actions, results = {url}/results
+//! url = "https://rs.example.com/fleetwire"   # upload = {url}/upload, actions = {url}/actions, results = {url}/actions/results
 //! ca = "/etc/fleetwire/ca.pem"
 //! client_cert = "/etc/fleetwire/agent.pem"
 //! client_key = "/etc/fleetwire/agent.key"
@@ -40,6 +40,12 @@
 //!
 //! [actions]
 //! reboot = false            # every kind is enabled unless switched off here
+//!
+//! [[alerts]]                # low supplies and detected errors, once each
+//! kind = "smtp"             # or "log" (standard error)
+//! relay = "mail.example.com:25"
+//! from = "fleetwire@example.com"
+//! to = ["keyop@example.com"]
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -219,9 +225,9 @@ pub struct RawServer {
     pub url: String,
     /// Overrides of the derived URLs.
     pub upload_url: Option<String>,
-    /// Where actions are polled.
+    /// Where actions are polled (default `{url}/actions`).
     pub actions_url: Option<String>,
-    /// Where action results are posted.
+    /// Where action results are posted (default `{url}/actions/results`).
     pub results_url: Option<String>,
     /// CA certificates (PEM); default the Mozilla roots.
     pub ca: Option<PathBuf>,
@@ -346,8 +352,6 @@ pub struct RawAlertSink {
     /// Recipients.
     #[serde(default)]
     pub to: Vec<String>,
-    /// Alert when a supply is at or below this percent (default 10).
-    pub supply_low_percent: Option<u8>,
 }
 
 /// Where to find devices.
@@ -408,22 +412,10 @@ impl std::fmt::Debug for ServerConfig {
 /// An alert sink as configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertSinkConfig {
-    /// Alerts as `warn` log lines.
-    Log {
-        /// Threshold (percent).
-        supply_low_percent: u8,
-    },
+    /// One line per alert on the standard error.
+    Log,
     /// Alerts by e-mail through an SMTP relay.
-    Smtp {
-        /// `host:port`.
-        relay: String,
-        /// Sender.
-        from: String,
-        /// Recipients.
-        to: Vec<String>,
-        /// Threshold (percent).
-        supply_low_percent: u8,
-    },
+    Smtp(crate::alert::smtp::SmtpConfig),
 }
 
 /// The validated configuration.
@@ -845,7 +837,7 @@ fn server(raw: &RawServer, rel: &dyn Fn(&Path) -> PathBuf) -> Result<ServerConfi
     };
     let upload_url = url("server.upload_url", &raw.upload_url, "upload")?;
     let actions_url = url("server.actions_url", &raw.actions_url, "actions")?;
-    let results_url = url("server.results_url", &raw.results_url, "results")?;
+    let results_url = url("server.results_url", &raw.results_url, "actions/results")?;
     let allowlist = if raw.allowlist.is_empty() {
         Allowlist::new([crate::upload::default_allow_rule(base)])
     } else {
@@ -953,30 +945,36 @@ fn site(raw: &RawSite) -> Result<fleetwire_payload::SiteInformation, ConfigError
 
 fn alert(i: usize, raw: &RawAlertSink) -> Result<AlertSinkConfig, ConfigError> {
     let key = |k: &str| format!("alerts[{i}].{k}");
-    let supply_low_percent = raw.supply_low_percent.unwrap_or(10);
-    if supply_low_percent > 100 {
-        return Err(invalid(key("supply_low_percent"), "must be 0 to 100"));
-    }
     match raw.kind.as_str() {
-        "log" => Ok(AlertSinkConfig::Log { supply_low_percent }),
+        "log" => Ok(AlertSinkConfig::Log),
         "smtp" => {
             let relay = raw
                 .relay
-                .clone()
+                .as_deref()
                 .ok_or_else(|| invalid(key("relay"), "missing for kind \"smtp\""))?;
-            let from = raw
-                .from
-                .clone()
-                .ok_or_else(|| invalid(key("from"), "missing for kind \"smtp\""))?;
-            if raw.to.is_empty() {
-                return Err(invalid(key("to"), "at least one recipient"));
-            }
-            Ok(AlertSinkConfig::Smtp {
-                relay,
-                from,
+            let (host, port) = match relay.rsplit_once(':') {
+                Some((h, p)) => (
+                    h.trim_start_matches('[').trim_end_matches(']'),
+                    p.parse::<u16>()
+                        .map_err(|_| invalid(key("relay"), format!("{relay:?}: bad port")))?,
+                ),
+                None => (relay, 25),
+            };
+            let config = crate::alert::smtp::SmtpConfig {
+                host: host.to_owned(),
+                port,
+                helo: "fleetwire-agent".to_owned(),
+                from: raw
+                    .from
+                    .clone()
+                    .ok_or_else(|| invalid(key("from"), "missing for kind \"smtp\""))?,
                 to: raw.to.clone(),
-                supply_low_percent,
-            })
+                timeout: Duration::from_secs(10),
+            };
+            config
+                .validate()
+                .map_err(|e| invalid(key("to"), e.to_string()))?;
+            Ok(AlertSinkConfig::Smtp(config))
         }
         other => Err(invalid(
             key("kind"),

@@ -31,7 +31,7 @@ use fleetwire_transport::schedule::{LocalTime, Scheduler, SyncReason};
 
 pub use self::config::{AgentConfig, ConfigError};
 pub use self::state::AgentState;
-pub use self::sync::{Agent, DeviceCollector, Reading, Step, SyncError};
+pub use self::sync::{Agent, DeviceCollector, Reading, Step, SyncError, snmp_collector};
 
 /// The `fleetwire agent` subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]

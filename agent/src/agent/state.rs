@@ -129,6 +129,10 @@ pub struct AgentState {
     pub in_flight: Vec<InFlightAction>,
     /// PID of the running agent (cleared at a clean exit).
     pub pid: Option<u32>,
+    /// Alerts raised and still standing (`device|subject`): each is sent once, and again
+    /// only after it cleared.
+    #[serde(default)]
+    pub alerted: Vec<String>,
 }
 
 impl AgentState {

@@ -46,10 +46,33 @@ pub struct Reading {
     pub record: DeviceRecord,
 }
 
-/// Reads one device: the seam over the payload crate's collector.
+/// Reads one device: the seam over the payload crate's collector (tests and benches can
+/// count or fail collections through it).
 pub trait DeviceCollector: Send + Sync + 'static {
     /// Collects the device behind `session`.
     fn collect<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<Reading, String>>;
+}
+
+impl DeviceCollector for fleetwire_payload::collect::Collector {
+    fn collect<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<Reading, String>> {
+        Box::pin(async move {
+            let collected = fleetwire_payload::collect::Collector::collect(self, session)
+                .await
+                .map_err(|e| e.to_string())?;
+            for note in &collected.notes {
+                tracing::debug!(addr = %session.addr(), table = note.table, reason = %note.reason, "partial table");
+            }
+            Ok(Reading {
+                record: collected.to_device_record(),
+                snapshot: collected.snapshot,
+            })
+        })
+    }
+}
+
+/// The payload crate's collector with its defaults.
+pub fn snmp_collector() -> Arc<dyn DeviceCollector> {
+    Arc::new(fleetwire_payload::collect::Collector::default())
 }
 
 /// Why a sync (or opening the agent) failed.
@@ -116,6 +139,7 @@ pub struct Agent {
     verifier: ActionVerifier,
     http: Option<HttpClient>,
     executor: Executor,
+    sinks: Vec<Box<dyn crate::alert::AlertSink>>,
     /// The last sync's snapshots (for reports and summaries).
     pub last_collected: Vec<CollectedDevice>,
 }
@@ -125,6 +149,7 @@ impl std::fmt::Debug for Agent {
         f.debug_struct("Agent")
             .field("state_dir", &self.config.state_dir)
             .field("devices", &self.state.devices.len())
+            .field("alert_sinks", &self.sinks.len())
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +186,21 @@ impl Agent {
             .build()
             .await?;
         let executor = Executor::new(&config, http.clone());
+        let sinks = config
+            .alerts
+            .iter()
+            .map(|a| -> Result<Box<dyn crate::alert::AlertSink>, SyncError> {
+                Ok(match a {
+                    super::config::AlertSinkConfig::Log => {
+                        Box::new(crate::alert::LogSink::new(std::io::stderr()))
+                    }
+                    super::config::AlertSinkConfig::Smtp(c) => Box::new(
+                        crate::alert::smtp::SmtpSink::new(c.clone())
+                            .map_err(|e| SyncError::Package(e.to_string()))?,
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut agent = Self {
             config,
             snmp,
@@ -169,6 +209,7 @@ impl Agent {
             verifier,
             http,
             executor,
+            sinks,
             last_collected: Vec::new(),
         };
         agent.answer_interrupted()?;
@@ -286,6 +327,7 @@ impl Agent {
         record.collected = collected.len();
         self.state.last_device_poll = Some(unix_now());
         self.save_snapshots(&collected)?;
+        self.alert(&collected).await?;
         self.save()?;
         // Payloads → zip → spool.
         progress(Step::Packaging);
@@ -405,6 +447,41 @@ impl Agent {
         Ok(())
     }
 
+    /// Raises the alerts the snapshots call for (low supplies, detected errors), each once
+    /// until it clears.
+    async fn alert(&mut self, collected: &[CollectedDevice]) -> Result<(), SyncError> {
+        let now = Timestamp::now();
+        let mut standing = Vec::new();
+        let mut new = Vec::new();
+        for c in collected {
+            let device = crate::report::Device::new(&c.device.id(), c.reading.snapshot.clone());
+            for alert in crate::alert::alerts_for(&device, now) {
+                let key = format!("{}|{}", alert.device, alert.subject);
+                if !self.state.alerted.contains(&key) {
+                    new.push(alert);
+                }
+                standing.push(key);
+            }
+        }
+        self.state.alerted = standing;
+        if new.is_empty() || self.sinks.is_empty() {
+            return Ok(());
+        }
+        let mut sinks = std::mem::take(&mut self.sinks);
+        let sinks_back = tokio::task::spawn_blocking(move || {
+            for alert in &new {
+                for (sink, e) in crate::alert::deliver(&mut sinks, alert) {
+                    tracing::warn!(sink = %sink, error = %e, "alert not delivered");
+                }
+            }
+            sinks
+        })
+        .await
+        .map_err(|e| SyncError::Task(e.to_string()))?;
+        self.sinks = sinks_back;
+        Ok(())
+    }
+
     fn is_production(&self, device: &KnownDevice) -> bool {
         self.config
             .production_models
@@ -454,7 +531,8 @@ impl Agent {
         }
         let in_scope = self.state.in_scope().count() as u64;
         let out_of_scope = self.state.devices.len() as u64 - in_scope;
-        let agent = crate::payload::local_agent(in_scope, out_of_scope).map_err(|e| perr(&e))?;
+        let mut agent = crate::payload::local_agent(in_scope).map_err(|e| perr(&e))?;
+        agent.devices_out_of_scope = out_of_scope;
         fleetwire_payload::package::add_agent_stream(
             &mut package,
             "agent.xml",

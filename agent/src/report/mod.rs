@@ -1,0 +1,220 @@
+//! `fleetwire report --format html|csv [--from SNAPSHOTS_DIR] [-o FILE]`: the fleet audit.
+//!
+//! Input: a directory of collector snapshots, one JSON file per device, each a
+//! [`fleetwire_payload::Snapshot`] (the `fleetwire collect --json` format). Files are read in
+//! name order; files not ending in `.json` are ignored; a file that does not parse is an error
+//! naming the file.
+//!
+//! Output: every device with identity, status, meters and supplies —
+//! - [`html`]: one self-contained XHTML page (well-formed XML served as HTML): supply-level bars
+//!   and meter charts as inline SVG, no script, no external asset, every device string escaped;
+//! - [`csv`]: RFC 4180, one row per device, per supply and per meter, with the stable columns of
+//!   [`csv::COLUMNS`].
+
+pub mod csv;
+pub mod html;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fleetwire_payload::{Snapshot, SupplyClass, SupplyLevel};
+
+use crate::server::device_key;
+
+/// The largest snapshot file read (bytes).
+pub const MAX_SNAPSHOT_FILE: u64 = 16 * 1024 * 1024;
+
+/// The most snapshot files read from one directory.
+pub const MAX_DEVICES: usize = 100_000;
+
+/// A supply at or below this percentage of its capacity counts as low.
+pub const LOW_PERCENT: u8 = 10;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One self-contained XHTML page with inline SVG.
+    Html,
+    /// RFC 4180 CSV, one row per device, supply and meter.
+    Csv,
+}
+
+/// `fleetwire report` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// Directory of snapshot JSON files, one per device.
+    #[arg(long, value_name = "SNAPSHOTS_DIR", default_value = "snapshots")]
+    pub from: PathBuf,
+    /// Write here instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `fleetwire report` failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// The snapshot directory or a file in it could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A snapshot file is too large.
+    #[error("{path}: more than {MAX_SNAPSHOT_FILE} bytes")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Too many snapshot files.
+    #[error("{dir}: more than {MAX_DEVICES} snapshot files")]
+    TooMany {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A snapshot file is not a snapshot.
+    #[error("{path}: not a snapshot: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Writing the report failed.
+    #[error("writing the report: {0}")]
+    Output(#[source] std::io::Error),
+}
+
+impl ReportError {
+    /// The process exit status: 2 for unreadable input, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Output(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// One device of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// The device's name in the report: [`device_key`] (serial number, else MAC, else model),
+    /// or the file name without `.json` when the snapshot has none of them.
+    pub key: String,
+    /// The file it came from.
+    pub source: String,
+    /// The snapshot.
+    pub snapshot: Snapshot,
+}
+
+impl Device {
+    /// A device from a snapshot read from `source` (a file name).
+    pub fn new(source: &str, snapshot: Snapshot) -> Self {
+        let key = match device_key(&snapshot.to_device_record()) {
+            k if k == "unidentified" => source.trim_end_matches(".json").to_owned(),
+            k => k,
+        };
+        Self {
+            key,
+            source: source.to_owned(),
+            snapshot,
+        }
+    }
+
+    /// The supplies that are low: a consumed supply at or below [`LOW_PERCENT`] of its
+    /// capacity, or a filled one (waste) at or above `100 - LOW_PERCENT`.
+    pub fn low_supplies(
+        &self,
+    ) -> impl Iterator<Item = &fleetwire_payload::snapshot::SnapshotSupply> {
+        self.snapshot.supplies.iter().filter(|s| is_low(s))
+    }
+}
+
+/// See [`Device::low_supplies`].
+pub fn is_low(s: &fleetwire_payload::snapshot::SnapshotSupply) -> bool {
+    match s.level.percent_of(s.max_capacity) {
+        Some(p) if s.class == SupplyClass::Filled => p >= 100 - LOW_PERCENT,
+        Some(p) => p <= LOW_PERCENT,
+        None => s.level == SupplyLevel::Actual(0),
+    }
+}
+
+/// Reads every `*.json` snapshot in `dir`, in file-name order.
+pub fn load_snapshots(dir: &Path) -> Result<Vec<Device>, ReportError> {
+    let read_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ReportError::Read { path, source }
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err(dir))? {
+        let path = entry.map_err(read_err(dir))?.path();
+        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            if files.len() >= MAX_DEVICES {
+                return Err(ReportError::TooMany {
+                    dir: dir.to_owned(),
+                });
+            }
+            files.push(path);
+        }
+    }
+    files.sort();
+    let mut devices = Vec::with_capacity(files.len());
+    for path in files {
+        let size = std::fs::metadata(&path).map_err(read_err(&path))?.len();
+        if size > MAX_SNAPSHOT_FILE {
+            return Err(ReportError::TooLarge { path });
+        }
+        let bytes = std::fs::read(&path).map_err(read_err(&path))?;
+        let snapshot: Snapshot =
+            serde_json::from_slice(&bytes).map_err(|source| ReportError::Parse {
+                path: path.clone(),
+                source,
+            })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        devices.push(Device::new(&name, snapshot));
+    }
+    Ok(devices)
+}
+
+/// Writes the report of `devices` in `format`.
+pub fn write(format: Format, devices: &[Device], out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Html => html::write_html(devices, out),
+        Format::Csv => csv::write_csv(devices, out),
+    }
+}
+
+/// Runs `fleetwire report`: reads the snapshots, writes the report to `-o FILE` (replaced
+/// atomically) or to `stdout`. Returns the number of devices.
+pub fn run(args: &ReportArgs, stdout: &mut dyn Write) -> Result<usize, ReportError> {
+    let devices = load_snapshots(&args.from)?;
+    match &args.output {
+        None => write(args.format, &devices, stdout).map_err(ReportError::Output)?,
+        Some(path) => {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".tmp");
+            let tmp = PathBuf::from(tmp);
+            let result = (|| {
+                let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+                write(args.format, &devices, &mut file)?;
+                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                std::fs::rename(&tmp, path)
+            })();
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(ReportError::Output(e));
+            }
+        }
+    }
+    Ok(devices.len())
+}
