@@ -344,11 +344,15 @@ fn run_agent(command: &AgentCommand) -> ExitCode {
                 Ok(rt) => rt,
                 Err(code) => return code,
             };
-            rt.block_on(fw_agent::run(
+            let result = rt.block_on(fw_agent::run(
                 config,
                 fw_agent::snmp_collector(),
                 shutdown_signal(),
-            ))
+            ));
+            // An upload cut short by the shutdown may still be sleeping in a blocking task:
+            // what it had not sent stays in the spool.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            result
         }
         AgentCommand::SyncNow(a) => {
             init_tracing("warn");

@@ -97,6 +97,7 @@ privacy = "AES"
 privacy_password = "privpass123"
 
 [schedule]
+daily_at = "03:00"
 shutdown_flush_secs = 5
 
 [server]
@@ -215,21 +216,56 @@ fn agent_run_uploads_every_device_and_runs_a_signed_action() {
     let result = &server.action_results()[0];
     assert_eq!(result.kind, Some(ActionKind::GetStatus));
     assert!(result.issued_here);
-    // `agent status` from another process.
-    let status = Command::new(env!("CARGO_BIN_EXE_fleetwire"))
-        .args(["agent", "status", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&status.stdout);
-    assert!(status.status.success(), "{text}");
-    assert!(text.contains("agent: running"), "{text}");
+    // `agent status` from another process, once the sync has finished.
+    let status_text = || {
+        let status = Command::new(env!("CARGO_BIN_EXE_fleetwire"))
+            .args(["agent", "status", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(status.status.success());
+        String::from_utf8_lossy(&status.stdout).into_owned()
+    };
+    let end = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        let text = status_text();
+        if !text.contains("sync in progress") && !text.contains("next scheduled sync: never") {
+            break text;
+        }
+        assert!(Instant::now() < end, "{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(text.contains("last device poll: 20"), "{text}");
     assert!(text.contains("last server contact: 20"), "{text}");
     assert!(
         text.contains(&format!("devices: {DEVICES} in scope")),
         "{text}"
     );
+    assert!(text.contains("next scheduled sync: 20"), "{text}");
+    // `agent sync-now` asks the running agent, which syncs again and uploads another package.
+    let packages = server.summary().packages;
+    let now = Command::new(env!("CARGO_BIN_EXE_fleetwire"))
+        .args(["agent", "sync-now", "--wait", "60", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&now.stdout);
+    assert!(
+        now.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&now.stderr)
+    );
+    assert!(
+        text.contains("sync requested from the running agent"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "sync (on-demand) finished: {DEVICES} devices collected"
+        )),
+        "{text}"
+    );
+    assert!(server.summary().packages > packages);
     let status = terminate(&mut run, Duration::from_secs(15));
     assert!(status.success(), "{status:?}");
 }

@@ -188,6 +188,10 @@ pub async fn run(
                         actions = r.actions,
                         "sync finished"
                     );
+                    if r.pending > 0 {
+                        // Packages left in the spool: the idle trigger retries the upload.
+                        scheduler.record_activity(local_now());
+                    }
                     r.error.is_none()
                 }
                 Err(e) => {
