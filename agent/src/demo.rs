@@ -287,11 +287,38 @@ pub async fn start_fleets(count: u32) -> Result<(Vec<Fleet>, u16), DemoError> {
     })
 }
 
+/// The `[server]` section of an agent configuration for `server`, with the file names
+/// [`RemoteServices::write_agent_files`] writes next to the configuration.
+pub fn server_section(server: &RemoteServices) -> String {
+    format!(
+        r#"[server]
+url = "{url}"
+upload_url = "{upload}"
+actions_url = "{actions}"
+results_url = "{results}"
+ca = "ca.pem"
+client_cert = "client.pem"
+client_key = "client-key.pem"
+action_keys = [{{ id = "{key_id}", pem = "action-key.pem" }}]
+"#,
+        url = server.url(""),
+        upload = server.upload_url(),
+        actions = server.actions_url(),
+        results = server.results_url(),
+        key_id = crate::server::ACTION_KEY_ID,
+    )
+}
+
 /// The agent configuration the demo runs with, as TOML.
-pub fn demo_config_toml(base_port: u16, count: u32, print_port: u16, server_url: &str) -> String {
+pub fn demo_config_toml(
+    base_port: u16,
+    count: u32,
+    print_port: u16,
+    server: &RemoteServices,
+) -> String {
     let (name, auth, auth_pass, privacy, priv_pass) = DEMO_V3_USER;
     let last = u32::from(base_port) + count - 1;
-    let key_id = crate::server::ACTION_KEY_ID;
+    let server = server_section(server);
     format!(
         r#"# fleetwire demo: every address is on loopback.
 [targets]
@@ -314,13 +341,7 @@ community = "public"
 [schedule]
 idle_minutes = 10
 
-[server]
-url = "{server_url}"
-ca = "ca.pem"
-client_cert = "client.pem"
-client_key = "client-key.pem"
-action_keys = [{{ id = "{key_id}", pem = "action-key.pem" }}]
-
+{server}
 [agent]
 state_dir = "state"
 
@@ -388,7 +409,7 @@ async fn run_in(
     server
         .write_agent_files(dir, "demo-agent.fleetwire.test")
         .map_err(setup("agent credentials"))?;
-    let toml = demo_config_toml(base, args.devices, print_port, &server.url(""));
+    let toml = demo_config_toml(base, args.devices, print_port, server);
     crate::agent::state::write_atomic(&dir.join("agent.toml"), toml.as_bytes())
         .map_err(setup("demo configuration"))?;
     let config = Arc::new(
@@ -564,7 +585,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let server = RemoteServices::start().unwrap();
         server.write_agent_files(dir.path(), "t").unwrap();
-        let toml = demo_config_toml(20000, 4, 9100, &server.url(""));
+        let toml = demo_config_toml(20000, 4, 9100, &server);
         let c = AgentConfig::parse(&toml, dir.path()).unwrap();
         assert_eq!(c.targets.addrs.len(), 4);
         assert_eq!(c.credentials.len(), 2);

@@ -100,16 +100,7 @@ privacy_password = "privpass123"
 daily_at = "03:00"
 shutdown_flush_secs = 5
 
-[server]
-url = "{url}"
-upload_url = "{upload}"
-actions_url = "{actions}"
-results_url = "{results}"
-ca = "ca.pem"
-client_cert = "client.pem"
-client_key = "client-key.pem"
-action_keys = [{{ id = "{key_id}", pem = "action-key.pem" }}]
-
+{server}
 [agent]
 state_dir = "state"
 {extra_agent}
@@ -120,11 +111,7 @@ company = "Test site"
 city = "Loopback"
 country = "ZZ"
 "#,
-        url = server.url(""),
-        upload = server.upload_url(),
-        actions = server.actions_url(),
-        results = server.results_url(),
-        key_id = fleetwire::server::ACTION_KEY_ID,
+        server = fleetwire::demo::server_section(server),
     );
     let path = dir.join("agent.toml");
     std::fs::write(&path, text).unwrap();
