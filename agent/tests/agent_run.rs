@@ -357,3 +357,45 @@ fn a_restart_in_the_middle_of_a_sync_loses_nothing() {
     devices.dedup();
     assert_eq!(devices.len(), usize::from(DEVICES));
 }
+
+#[test]
+fn sigterm_flushes_what_the_sync_left_in_the_spool() {
+    let (base, _sims) = simulators();
+    let server = RemoteServices::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &server, base, "");
+    // The sync's uploader tries 8 times (honouring Retry-After) and leaves the package
+    // pending; the server is back by the time the agent is told to stop.
+    server.answer_busy(8, 1);
+    let mut run = agent(&config);
+    let end = Instant::now() + Duration::from_secs(90);
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_fleetwire"))
+            .args(["agent", "status", "--json", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if status["last_sync"]["pending"] == 1 && status["sync_in_progress"].is_null() {
+            assert_eq!(status["pending_packages"], 1, "{status}");
+            break;
+        }
+        assert!(Instant::now() < end, "{status}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(server.accepted().is_empty());
+    let status = terminate(&mut run, Duration::from_secs(15));
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        server.accepted().len(),
+        1,
+        "the shutdown flush uploaded the package"
+    );
+    assert!(
+        std::fs::read_dir(dir.path().join("state/spool/pending"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".fwp")),
+        "the spool is empty"
+    );
+}

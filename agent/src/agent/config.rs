@@ -209,9 +209,10 @@ pub struct RawSchedule {
     pub daily_at: Option<String>,
     /// Idle trigger, minutes (default 10).
     pub idle_minutes: Option<u64>,
-    /// One catch-up sync for a missed slot (default true).
+    /// One catch-up sync for a missed slot, also at start (default true).
     pub catch_up: Option<bool>,
-    /// Sync once at start (default true).
+    /// Sync once at start (default true; with `daily_at` and `catch_up`, only when the last
+    /// slot was missed).
     pub sync_at_start: Option<bool>,
     /// Deadline of the last flush at shutdown, seconds (default 10).
     pub shutdown_flush_secs: Option<u64>,

@@ -150,7 +150,10 @@ pub async fn run(
     if resume {
         tracing::warn!("the previous run stopped in the middle of a sync: running it again");
     }
-    if resume || config.sync_at_start {
+    // With a daily slot and catch-up, the scheduler itself syncs at start when the last slot
+    // was missed; a start sync on top of that would run twice.
+    let catch_up = config.schedule.catch_up && config.schedule.daily_at.is_some();
+    if resume || (config.sync_at_start && !catch_up) {
         scheduler.request_sync();
     }
     tracing::info!(state_dir = %config.state_dir.display(), targets = config.targets.addrs.len(), locked_down = config.locked_down(), "agent started");
