@@ -199,7 +199,7 @@ impl PrintJobs {
 }
 
 /// Starts a raw print listener on loopback: every connection's bytes become one job (at most
-/// 64 MiB each).
+/// 64 MiB each; connections that send nothing are not jobs).
 pub async fn print_listener()
 -> Result<(SocketAddr, PrintJobs, tokio::task::JoinHandle<()>), DemoError> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -214,7 +214,8 @@ pub async fn print_listener()
             tokio::spawn(async move {
                 let mut job = Vec::new();
                 let mut limited = stream.take(64 << 20);
-                if limited.read_to_end(&mut job).await.is_ok() {
+                // A connection that sends nothing (a reachability check) is not a job.
+                if limited.read_to_end(&mut job).await.is_ok() && !job.is_empty() {
                     store
                         .0
                         .lock()
