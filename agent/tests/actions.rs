@@ -101,3 +101,80 @@ async fn upgrade_only_after_the_digest_check_and_disabled_kinds_are_refused() {
         f.shutdown().await;
     }
 }
+
+/// A writable printer: the system group and `prtGeneralReset.1 = notResetting(3)`, served by
+/// the command responder with a read-write community.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reboot_sets_prt_general_reset() {
+    use fleetwire_snmp::crypto::RustCrypto;
+    use fleetwire_snmp::responder::server::ServerHandle;
+    use fleetwire_snmp::responder::{MibTree, Responder};
+    use fleetwire_snmp::{Oid, Value};
+
+    let reset: Oid<'static> = "1.3.6.1.2.1.43.5.1.1.3.1".parse().unwrap();
+    let mut tree: MibTree = [
+        (
+            "1.3.6.1.2.1.1.1.0".parse().unwrap(),
+            Value::OctetString(b"Writable test printer"[..].into()),
+        ),
+        (
+            "1.3.6.1.2.1.1.2.0".parse().unwrap(),
+            Value::ObjectIdentifier("1.3.6.1.4.1.32473.9".parse().unwrap()),
+        ),
+        ("1.3.6.1.2.1.1.3.0".parse().unwrap(), Value::TimeTicks(42)),
+        (reset.clone(), Value::Integer(3)),
+        (
+            "1.3.6.1.2.1.43.5.1.1.17.1".parse().unwrap(),
+            Value::OctetString(b"RW0001"[..].into()),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    tree = tree.writable(true);
+    let mut responder = Responder::new(Arc::new(RustCrypto::new()));
+    responder
+        .mib_mut()
+        .register("1.3".parse().unwrap(), tree)
+        .unwrap();
+    responder
+        .allow_community(b"private", "1.3".parse().unwrap(), true)
+        .unwrap();
+    let printer = ServerHandle::bind(&["127.0.0.1:0".parse().unwrap()], responder)
+        .await
+        .unwrap();
+    let addr = printer.local_addrs()[0];
+
+    let server = RemoteServices::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    server.write_agent_files(dir.path(), "t").unwrap();
+    let toml = format!(
+        "[targets]\nhosts = [\"{addr}\"]\ntimeout_ms = 500\n[[credentials]]\nversion = \"2c\"\ncommunity = \"private\"\n{}\n[agent]\nstate_dir = \"state\"\n",
+        demo::server_section(&server)
+    );
+    let config = Arc::new(AgentConfig::parse(&toml, dir.path()).unwrap());
+    server
+        .queue_action(
+            ActionKind::Reboot,
+            serde_json::json!({ "device": "RW0001" }),
+        )
+        .unwrap();
+    let mut agent = Agent::open(config, fleetwire::agent::snmp_collector())
+        .await
+        .unwrap();
+    let mut quiet = |_: Step| {};
+    let record = agent.sync("test", &mut quiet).await.unwrap();
+    assert_eq!(record.collected, 1, "{record:?}");
+    let results = server.action_results();
+    assert_eq!(results[0].status, "done", "{results:?}");
+    let value = printer
+        .responder()
+        .lock()
+        .unwrap()
+        .mib()
+        .handler::<MibTree>(&"1.3".parse().unwrap())
+        .unwrap()
+        .value(&reset)
+        .cloned();
+    assert_eq!(value, Some(Value::Integer(4)), "powerCycleReset");
+    printer.shutdown().await;
+}
