@@ -144,20 +144,17 @@ fn write_summary(out: &mut impl Write, c: &Collected) -> io::Result<()> {
     let s = &c.snapshot;
     let id = &s.identity;
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    writeln!(
-        out,
-        "{} {} (serial {})",
-        or_dash(&id.vendor),
-        or_dash(&id.model),
-        or_dash(&id.serial_number)
-    )?;
-    writeln!(
-        out,
-        "  name {}, location {}, contact {}",
-        or_dash(&id.sys_name),
-        or_dash(&id.sys_location),
-        or_dash(&id.sys_contact)
-    )?;
+    let [vendor, model, serial, name, location, contact] = [
+        &id.vendor,
+        &id.model,
+        &id.serial_number,
+        &id.sys_name,
+        &id.sys_location,
+        &id.sys_contact,
+    ]
+    .map(or_dash);
+    writeln!(out, "{vendor} {model} (serial {serial})")?;
+    writeln!(out, "  name {name}, location {location}, contact {contact}")?;
     writeln!(out, "  sysObjectID {}", or_dash(&id.sys_object_id))?;
     let status = &s.status;
     let errors: Vec<&str> = status.detected_errors.iter().map(|e| e.name()).collect();

@@ -15,6 +15,7 @@ use fleetwire::query::{
     self, BulkWalkArgs, GetArgs, GetBulkArgs, QueryCommand, QueryError, SetArgs, WalkArgs,
 };
 use fleetwire::report::{self, ReportArgs};
+use fleetwire::server::serve::{self, ServeArgs};
 use fleetwire::simulate::{self, SimulateArgs};
 use fleetwire::snmp_args::normalize_argv;
 use fleetwire::upload::{self, UploadCommand, UploadError};
@@ -75,6 +76,8 @@ enum Command {
     /// Everything on loopback in one process: simulated printers, the embedded HTTPS server,
     /// a raw print listener and the agent, end to end; prints a summary, writes a report.
     Demo(DemoArgs),
+    /// Run the embedded remote-services server (HTTPS, client certificates) until stopped.
+    Serve(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Report(args) => run_report(&args),
         Command::Agent(command) => run_agent(&command),
         Command::Demo(args) => run_demo(&args),
+        Command::Serve(args) => run_serve(&args),
     }
 }
 
@@ -199,6 +203,19 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_serve(args: &ServeArgs) -> ExitCode {
+    match serve::start(args, &mut io::stdout()) {
+        // Serves on its own threads until the process is stopped.
+        Ok(_server) => loop {
+            std::thread::park();
+        },
+        Err(e) => {
+            eprintln!("fleetwire serve: {e}");
+            ExitCode::FAILURE
         }
     }
 }

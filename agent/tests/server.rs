@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use fleetwire::server::{ACTION_KEY_ID, RemoteServices};
+use fleetwire::server::{ACTION_KEY_ID, RemoteServices, ServerOptions};
 use fleetwire_payload::*;
 use fleetwire_transport::action::{
     ActionChannel, ActionKind, ActionPolicy, ActionResult, ActionVerifier, Polled, TrustedKeys,
@@ -179,6 +179,56 @@ fn uploads_are_verified_validated_and_recorded_per_device_once() {
         .unwrap();
     assert_eq!(resp.status, 400);
     assert_eq!(server.summary().packages, 3);
+}
+
+#[test]
+fn what_arrived_validates_against_the_xsds() {
+    if !fleetwire_testkit::require_tool("xmllint") {
+        return;
+    }
+    let server = RemoteServices::start_with(ServerOptions { keep_xml: true }).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(dir.path().join("spool"), SpoolOptions::default()).unwrap();
+    spool
+        .enqueue(&package(&[
+            ("office-A1.xml", office("A1", SecurityMode::Normal)),
+            ("office-B2.xml", office("B2", SecurityMode::LockedDown)),
+        ]))
+        .unwrap();
+    assert_eq!(flush(&server, &mut spool).uploaded, 1);
+    let xsd = fleetwire_payload::xsd::write_all(dir.path(), PayloadKind::Office).unwrap();
+    let docs = server.documents_of_kind(PayloadKind::Office);
+    assert_eq!(docs.len(), 2);
+    for doc in docs {
+        assert!(!doc.xml.is_empty());
+        let path = dir.path().join(&doc.entry);
+        std::fs::write(&path, &doc.xml).unwrap();
+        let out = fleetwire_testkit::run_tool(
+            "xmllint",
+            &[
+                "--noout",
+                "--schema",
+                xsd.to_str().unwrap(),
+                path.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            doc.entry,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // By default nothing is kept twice.
+    let plain = RemoteServices::start().unwrap();
+    spool
+        .enqueue(&package(&[(
+            "office-C3.xml",
+            office("C3", SecurityMode::Normal),
+        )]))
+        .unwrap();
+    assert_eq!(flush(&plain, &mut spool).uploaded, 1);
+    assert!(plain.documents_for_device("C3")[0].xml.is_empty());
 }
 
 #[test]
@@ -451,4 +501,99 @@ fn agent_files_let_another_process_connect() {
     .unwrap();
     assert_eq!(summary.actions_queued, 1);
     assert_eq!(summary.actions_pending, 0);
+}
+
+#[test]
+fn fleetwire_serve_runs_the_server_as_its_own_process() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fleetwire"))
+        .args(["serve", "--dir"])
+        .arg(dir.path())
+        .args(["--action", r#"print_test_page={"device":"A1"}"#])
+        .args(["--action", "get_status"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _guard = Kill(child);
+    let urls: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let url = |k: &str| urls[k].as_str().unwrap().to_owned();
+    let origin = url("upload_url").trim_end_matches("/upload").to_owned();
+    let options = ClientOptions {
+        tls: TlsOptions {
+            roots: Roots::from_pem_file(dir.path().join("ca.pem")).unwrap(),
+            identity: Some(
+                ClientIdentity::from_pem_files(
+                    dir.path().join("client.pem"),
+                    dir.path().join("client-key.pem"),
+                )
+                .unwrap(),
+            ),
+            ..TlsOptions::default()
+        },
+        allowlist: Allowlist::new([format!("{origin}/")]).unwrap(),
+        ..ClientOptions::default()
+    };
+    let client = Client::new(&options).unwrap();
+    let mut keys = TrustedKeys::default();
+    keys.add_pem(
+        &url("action_key_id"),
+        &std::fs::read_to_string(dir.path().join("action-key.pem")).unwrap(),
+    )
+    .unwrap();
+    let channel = ActionChannel::new(client.clone(), url("actions_url"), url("results_url"));
+    let polled = channel
+        .poll(
+            &mut ActionVerifier::new(keys, ActionPolicy::default()),
+            now(),
+        )
+        .unwrap();
+    let kinds: Vec<ActionKind> = polled
+        .iter()
+        .map(|p| match p {
+            Polled::Run(a) => a.kind,
+            Polled::Answered(r) => panic!("{r:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, [ActionKind::PrintTestPage, ActionKind::GetStatus]);
+    for p in &polled {
+        if let Polled::Run(a) = p {
+            channel
+                .report(&ActionResult::finished(
+                    a,
+                    true,
+                    "ok",
+                    serde_json::Value::Null,
+                ))
+                .unwrap();
+        }
+    }
+    let spool_dir = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(spool_dir.path(), SpoolOptions::default()).unwrap();
+    spool
+        .enqueue(&package(&[(
+            "office.xml",
+            office("P1", SecurityMode::Normal),
+        )]))
+        .unwrap();
+    let report = Uploader::new(client.clone(), url("upload_url"))
+        .flush(&mut spool)
+        .unwrap();
+    assert_eq!(report.uploaded, 1);
+    let summary: fleetwire::server::Summary =
+        serde_json::from_slice(&client.get(&url("summary_url")).unwrap().body).unwrap();
+    assert_eq!(summary.devices.keys().collect::<Vec<_>>(), ["P1"]);
+    assert_eq!(summary.results["done"], 2);
 }

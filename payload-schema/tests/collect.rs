@@ -483,7 +483,10 @@ async fn fixture_details_and_payload() {
         .map(|(_, v)| v)
         .collect();
     assert_eq!(d.console, console);
-    assert_eq!(d.lights.len(), 2);
+    assert_eq!(
+        d.lights.len(),
+        under(&rec, "1.3.6.1.2.1.43.17.6.1.5.1").count()
+    );
     // Supply colorants: the four toners name theirs, the rest have none.
     let colorants: Vec<(u32, &str)> = d
         .supply_colorants

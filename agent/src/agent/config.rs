@@ -353,6 +353,11 @@ pub struct RawAlertSink {
     /// Recipients.
     #[serde(default)]
     pub to: Vec<String>,
+    /// `STARTTLS` (the relay must offer it; its certificate is verified).
+    #[serde(default)]
+    pub starttls: bool,
+    /// CA certificates (PEM) for the relay's certificate; default the Mozilla roots.
+    pub ca: Option<PathBuf>,
 }
 
 /// Where to find devices.
@@ -411,12 +416,12 @@ impl std::fmt::Debug for ServerConfig {
 }
 
 /// An alert sink as configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum AlertSinkConfig {
     /// One line per alert on the standard error.
     Log,
     /// Alerts by e-mail through an SMTP relay.
-    Smtp(crate::alert::smtp::SmtpConfig),
+    Smtp(Box<crate::alert::smtp::SmtpConfig>),
 }
 
 /// The validated configuration.
@@ -539,7 +544,7 @@ impl AgentConfig {
             .alerts
             .iter()
             .enumerate()
-            .map(|(i, a)| alert(i, a))
+            .map(|(i, a)| alert(i, a, &rel))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             targets,
@@ -944,7 +949,11 @@ fn site(raw: &RawSite) -> Result<fleetwire_payload::SiteInformation, ConfigError
     })
 }
 
-fn alert(i: usize, raw: &RawAlertSink) -> Result<AlertSinkConfig, ConfigError> {
+fn alert(
+    i: usize,
+    raw: &RawAlertSink,
+    rel: &dyn Fn(&Path) -> PathBuf,
+) -> Result<AlertSinkConfig, ConfigError> {
     let key = |k: &str| format!("alerts[{i}].{k}");
     match raw.kind.as_str() {
         "log" => Ok(AlertSinkConfig::Log),
@@ -971,11 +980,23 @@ fn alert(i: usize, raw: &RawAlertSink) -> Result<AlertSinkConfig, ConfigError> {
                     .ok_or_else(|| invalid(key("from"), "missing for kind \"smtp\""))?,
                 to: raw.to.clone(),
                 timeout: Duration::from_secs(10),
+                starttls: None,
             };
+            let mut config = config;
+            if raw.starttls {
+                let mut tls = fleetwire_transport::tls::TlsOptions::default();
+                if let Some(ca) = &raw.ca {
+                    tls.roots = Roots::from_pem_file(rel(ca))
+                        .map_err(|e| invalid(key("ca"), e.to_string()))?;
+                }
+                config.starttls = Some(tls);
+            } else if raw.ca.is_some() {
+                return Err(invalid(key("ca"), "only with starttls = true"));
+            }
             config
                 .validate()
                 .map_err(|e| invalid(key("to"), e.to_string()))?;
-            Ok(AlertSinkConfig::Smtp(config))
+            Ok(AlertSinkConfig::Smtp(Box::new(config)))
         }
         other => Err(invalid(
             key("kind"),

@@ -195,7 +195,7 @@ impl Agent {
                         Box::new(crate::alert::LogSink::new(std::io::stderr()))
                     }
                     super::config::AlertSinkConfig::Smtp(c) => Box::new(
-                        crate::alert::smtp::SmtpSink::new(c.clone())
+                        crate::alert::smtp::SmtpSink::new((**c).clone())
                             .map_err(|e| SyncError::Package(e.to_string()))?,
                     ),
                 })

@@ -32,7 +32,7 @@ use std::io::Write;
 
 use fleetwire_payload::Timestamp;
 
-use crate::report::{Device, is_low};
+use crate::report::{Device, low_word};
 
 /// How urgent an alert is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -163,7 +163,7 @@ pub fn deliver(sinks: &mut [Box<dyn AlertSink>], alert: &Alert) -> Vec<(String, 
 }
 
 /// The alerts a device's snapshot calls for: one `warning` per low supply
-/// ([`crate::report::is_low`]) and one `critical` when the printer reports detected errors.
+/// ([`crate::report::low_word`]: `low`, or `nearly full` for a waste receptacle) and one `critical` when the printer reports detected errors.
 pub fn alerts_for(device: &Device, raised: Timestamp) -> Vec<Alert> {
     let s = &device.snapshot;
     let model = s.identity.model.as_deref().unwrap_or("printer");
@@ -177,8 +177,8 @@ pub fn alerts_for(device: &Device, raised: Timestamp) -> Vec<Alert> {
     let mut out: Vec<Alert> = s
         .supplies
         .iter()
-        .filter(|supply| is_low(supply))
-        .map(|supply| {
+        .filter_map(|supply| low_word(supply).map(|word| (supply, word)))
+        .map(|(supply, word)| {
             let level = supply
                 .level
                 .percent_of(supply.max_capacity)
@@ -188,7 +188,7 @@ pub fn alerts_for(device: &Device, raised: Timestamp) -> Vec<Alert> {
                 severity: Severity::Warning,
                 device: device.key.clone(),
                 subject: format!(
-                    "{} low ({level}) on {model} {}",
+                    "{} {word} ({level}) on {model} {}",
                     supply.description, device.key
                 ),
                 detail: format!(
@@ -199,13 +199,8 @@ pub fn alerts_for(device: &Device, raised: Timestamp) -> Vec<Alert> {
             }
         })
         .collect();
-    if !s.status.detected_errors.is_empty() {
-        let errors: Vec<String> = s
-            .status
-            .detected_errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+    let errors = device.detected_errors();
+    if !errors.is_empty() {
         out.push(Alert {
             severity: Severity::Critical,
             device: device.key.clone(),

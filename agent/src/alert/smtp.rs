@@ -3,8 +3,11 @@
 //! `DATA`, `QUIT`. One connection per alert.
 //!
 //! Meant for a relay on the site network or on the agent's host that accepts mail from the
-//! agent without authentication; there is no `AUTH` and no `STARTTLS`, so never point it at a
-//! relay across an untrusted network.
+//! agent without authentication (there is no `AUTH`). With [`SmtpConfig::starttls`] the session
+//! is upgraded to TLS (RFC 3207, rustls with fleetwire-transport's [`TlsOptions`]) before the
+//! envelope is sent, and a relay that does not offer `STARTTLS` gets nothing; bytes the relay
+//! sent ahead of the TLS handshake are refused (the STARTTLS command-injection attack). Without
+//! it the exchange is plain text: use that only for a relay on a trusted network.
 //!
 //! The message (RFC 5322) is safe to build from device strings: header values lose CR and LF
 //! (no header injection), a non-ASCII subject becomes RFC 2047 encoded-words, the body is
@@ -20,6 +23,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use fleetwire_payload::Timestamp;
 
+use fleetwire_transport::tls::TlsOptions;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConnection, StreamOwned};
+
 use super::{Alert, AlertError, AlertSink};
 
 /// Longest reply line read (RFC 5321 allows 512 octets; some servers send more).
@@ -30,7 +37,7 @@ pub const MAX_REPLY_LINES: usize = 100;
 pub const MAX_SUBJECT_CHARS: usize = 200;
 
 /// Where and how to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SmtpConfig {
     /// The relay's host name or address.
     pub host: String,
@@ -44,6 +51,9 @@ pub struct SmtpConfig {
     pub to: Vec<String>,
     /// Time limit for connecting and for each read and write.
     pub timeout: Duration,
+    /// `STARTTLS` with these trust settings (the relay's certificate is verified for `host`);
+    /// the relay must offer it, or nothing is sent. `None`: plain text (a local relay only).
+    pub starttls: Option<TlsOptions>,
 }
 
 /// What went wrong, and at which step of the exchange.
@@ -204,15 +214,48 @@ impl SmtpSink {
             .set_read_timeout(Some(self.config.timeout))
             .and_then(|()| stream.set_write_timeout(Some(self.config.timeout)))
             .map_err(io("greeting"))?;
-        let reader = stream.try_clone().map_err(io("greeting"))?;
         let message_id = message_id(&self.config.helo);
         let message = format_message(&self.config, alert, &message_id);
-        let mut session = Session {
-            reader: BufReader::new(reader),
-            writer: stream,
-            server,
+        let mut plain = Session::new(stream, server.clone());
+        plain.expect("greeting", 2)?;
+        let ehlo = plain.hello(&self.config)?;
+        let Some(tls) = &self.config.starttls else {
+            return plain.mail(&self.config, &message);
         };
-        session.transaction(&self.config, &message)
+        let offered = ehlo.as_ref().is_some_and(|r| {
+            r.lines
+                .iter()
+                .any(|l| l.trim().eq_ignore_ascii_case("STARTTLS"))
+        });
+        if !offered {
+            let _ = plain.command("QUIT", "QUIT");
+            return Err(plain.protocol("EHLO", "the relay does not offer STARTTLS"));
+        }
+        plain.command("STARTTLS", "STARTTLS")?;
+        plain.expect("STARTTLS", 2)?;
+        if !plain.reader.buffer().is_empty() {
+            return Err(plain.protocol("STARTTLS", "data sent ahead of the TLS handshake"));
+        }
+        let config = tls.build().map_err(|e| SmtpError::Config {
+            field: "starttls",
+            reason: e.to_string(),
+        })?;
+        let bad_name = |_| SmtpError::Config {
+            field: "host",
+            reason: "not a DNS name or IP address for TLS".to_owned(),
+        };
+        let name = ServerName::try_from(self.config.host.clone()).map_err(bad_name)?;
+        let conn = ClientConnection::new(std::sync::Arc::new(config), name).map_err(|e| {
+            SmtpError::Config {
+                field: "starttls",
+                reason: e.to_string(),
+            }
+        })?;
+        let tcp = plain.reader.into_inner();
+        let mut secure = Session::new(StreamOwned::new(conn, tcp), server);
+        // RFC 3207: forget what was learnt before TLS and say EHLO again.
+        secure.hello(&self.config)?;
+        secure.mail(&self.config, &message)
     }
 }
 
@@ -226,10 +269,9 @@ impl AlertSink for SmtpSink {
     }
 }
 
-/// One SMTP conversation.
-struct Session<R: Read, W: Write> {
-    reader: BufReader<R>,
-    writer: W,
+/// One SMTP conversation over a stream (TCP, or TLS after `STARTTLS`).
+struct Session<S: Read + Write> {
+    reader: BufReader<S>,
     server: String,
 }
 
@@ -240,7 +282,14 @@ struct Reply {
     lines: Vec<String>,
 }
 
-impl<R: Read, W: Write> Session<R, W> {
+impl<S: Read + Write> Session<S> {
+    fn new(stream: S, server: String) -> Self {
+        Self {
+            reader: BufReader::new(stream),
+            server,
+        }
+    }
+
     fn protocol(&self, stage: &'static str, reason: impl Into<String>) -> SmtpError {
         SmtpError::Protocol {
             server: self.server.clone(),
@@ -327,22 +376,28 @@ impl<R: Read, W: Write> Session<R, W> {
     }
 
     fn command(&mut self, stage: &'static str, line: &str) -> Result<(), SmtpError> {
-        self.writer
-            .write_all(line.as_bytes())
-            .and_then(|()| self.writer.write_all(b"\r\n"))
-            .and_then(|()| self.writer.flush())
+        let w = self.reader.get_mut();
+        w.write_all(line.as_bytes())
+            .and_then(|()| w.write_all(b"\r\n"))
+            .and_then(|()| w.flush())
             .map_err(|e| self.io(stage, e))
     }
 
-    fn transaction(&mut self, config: &SmtpConfig, message: &str) -> Result<(), SmtpError> {
-        self.expect("greeting", 2)?;
+    /// `EHLO`, or `HELO` when the relay does not know `EHLO`; the `EHLO` reply when it worked.
+    fn hello(&mut self, config: &SmtpConfig) -> Result<Option<Reply>, SmtpError> {
         self.command("EHLO", &format!("EHLO {}", config.helo))?;
         let ehlo = self.reply("EHLO")?;
-        if ehlo.code / 100 != 2 {
-            // An RFC 821 server: HELO.
-            self.command("HELO", &format!("HELO {}", config.helo))?;
-            self.expect("HELO", 2)?;
+        if ehlo.code / 100 == 2 {
+            return Ok(Some(ehlo));
         }
+        // An RFC 821 server: HELO.
+        self.command("HELO", &format!("HELO {}", config.helo))?;
+        self.expect("HELO", 2)?;
+        Ok(None)
+    }
+
+    /// The mail transaction after the greeting and `EHLO`, then `QUIT`.
+    fn mail(&mut self, config: &SmtpConfig, message: &str) -> Result<(), SmtpError> {
         self.command("MAIL FROM", &format!("MAIL FROM:<{}>", config.from))?;
         self.expect("MAIL FROM", 2)?;
         for to in &config.to {
@@ -355,10 +410,10 @@ impl<R: Read, W: Write> Session<R, W> {
         }
         self.command("DATA", "DATA")?;
         self.expect("DATA", 3)?;
-        self.writer
-            .write_all(message.as_bytes())
-            .and_then(|()| self.writer.write_all(b".\r\n"))
-            .and_then(|()| self.writer.flush())
+        let w = self.reader.get_mut();
+        w.write_all(message.as_bytes())
+            .and_then(|()| w.write_all(b".\r\n"))
+            .and_then(|()| w.flush())
             .map_err(|e| self.io("message", e))?;
         self.expect("message", 2)?;
         // The message is accepted; a failing QUIT changes nothing.

@@ -123,20 +123,8 @@ pub fn write_csv(devices: &[Device], out: &mut dyn Write) -> io::Result<()> {
         row.set("sys_name", &opt(&s.identity.sys_name));
         row.set("sys_location", &opt(&s.identity.sys_location));
         row.set("sys_object_id", &opt(&s.identity.sys_object_id));
-        let macs: Vec<String> = s
-            .network
-            .mac_addresses
-            .iter()
-            .map(|m| m.to_string())
-            .collect();
-        row.set("mac_addresses", &macs.join(" "));
-        let ips: Vec<String> = s
-            .network
-            .ipv4
-            .iter()
-            .map(|i| i.address.to_string())
-            .collect();
-        row.set("ipv4_addresses", &ips.join(" "));
+        row.set("mac_addresses", &device.mac_addresses().join(" "));
+        row.set("ipv4_addresses", &device.ipv4_addresses().join(" "));
         let name = |v: Option<String>| v.unwrap_or_default();
         row.set(
             "device_status",
@@ -146,13 +134,7 @@ pub fn write_csv(devices: &[Device], out: &mut dyn Write) -> io::Result<()> {
             "printer_status",
             &name(s.status.printer_status.map(|v| v.to_string())),
         );
-        let errors: Vec<String> = s
-            .status
-            .detected_errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
-        row.set("detected_errors", &errors.join(" "));
+        row.set("detected_errors", &device.detected_errors().join(" "));
         let alerts: Vec<String> = s
             .status
             .alerts
@@ -183,36 +165,15 @@ pub fn write_csv(devices: &[Device], out: &mut dyn Write) -> io::Result<()> {
             row.write(out)?;
         }
 
-        let c = &s.counters;
-        let meters = c
-            .marker_life
-            .iter()
-            .map(|m| {
-                (
-                    "marker_life",
-                    format!("marker {} ({})", m.marker, m.unit),
-                    m.value,
-                )
-            })
-            .chain(c.pwg.iter().map(|m| ("pwg", named(m), m.value)))
-            .chain(c.vendor.iter().map(|m| ("vendor", named(m), m.value)));
-        for (source, name, value) in meters {
+        for meter in device.meters() {
             let mut row = Row::new("meter", device);
-            row.set("meter_source", source);
-            row.set("meter_name", &text(&name));
-            row.set("meter_value", &value.to_string());
+            row.set("meter_source", meter.source);
+            row.set("meter_name", &text(&meter.name));
+            row.set("meter_value", &meter.value.to_string());
             row.write(out)?;
         }
     }
     Ok(())
-}
-
-/// `name (unit)` or `name`.
-pub(crate) fn named(m: &fleetwire_payload::snapshot::NamedCounter) -> String {
-    match &m.unit {
-        Some(unit) => format!("{} ({unit})", m.name),
-        None => m.name.clone(),
-    }
 }
 
 #[cfg(test)]

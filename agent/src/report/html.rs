@@ -10,8 +10,7 @@ use std::io::{self, Write};
 use fleetwire_payload::snapshot::SnapshotSupply;
 use fleetwire_payload::{SupplyClass, SupplyLevel};
 
-use super::{Device, is_low};
-use crate::report::csv::named;
+use super::{Device, MeterRow, is_low, low_word};
 
 /// Escapes text for XHTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -73,15 +72,33 @@ const BAR_X: u32 = 230;
 const BAR_W: u32 = 240;
 const ROW_H: u32 = 22;
 
+/// An `<svg>` start tag of `width` × `height` user units, labelled "`what` of DEVICE".
+fn svg_open(
+    out: &mut dyn Write,
+    class: &str,
+    width: u32,
+    height: u32,
+    what: &str,
+    device: &Device,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{class}\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{what} of {}\">",
+        escape(&device.key)
+    )
+}
+
 fn supplies_svg(device: &Device, out: &mut dyn Write) -> io::Result<()> {
     let supplies = &device.snapshot.supplies;
     let height = ROW_H * supplies.len() as u32 + 4;
-    writeln!(
+    svg_open(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"supplies\" width=\"{w}\" height=\"{height}\" \
-         viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"supply levels of {key}\">",
-        w = BAR_X + BAR_W + 130,
-        key = escape(&device.key)
+        "supplies",
+        BAR_X + BAR_W + 130,
+        height,
+        "supply levels",
+        device,
     )?;
     for (i, s) in supplies.iter().enumerate() {
         let y = ROW_H * i as u32 + 2;
@@ -134,7 +151,9 @@ fn supplies_svg(device: &Device, out: &mut dyn Write) -> io::Result<()> {
             y + 14,
             if low { " fill=\"#b00020\"" } else { "" },
             escape(&label),
-            if low { " LOW" } else { "" }
+            low_word(s)
+                .map(|w| format!(" {}", w.to_uppercase()))
+                .unwrap_or_default()
         )?;
     }
     writeln!(out, "</svg>")
@@ -150,28 +169,17 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Every meter of a device: (label, value).
-fn meters(device: &Device) -> Vec<(String, u64)> {
-    let c = &device.snapshot.counters;
-    c.marker_life
-        .iter()
-        .map(|m| (format!("marker {} ({})", m.marker, m.unit), m.value))
-        .chain(c.pwg.iter().map(|m| (named(m), m.value)))
-        .chain(c.vendor.iter().map(|m| (named(m), m.value)))
-        .collect()
-}
-
-fn meters_svg(device: &Device, meters: &[(String, u64)], out: &mut dyn Write) -> io::Result<()> {
-    let max = meters.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+fn meters_svg(device: &Device, meters: &[MeterRow], out: &mut dyn Write) -> io::Result<()> {
+    let max = meters.iter().map(|m| m.value).max().unwrap_or(0).max(1);
     let height = ROW_H * meters.len() as u32 + 4;
-    writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"meters\" width=\"{w}\" height=\"{height}\" \
-         viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"meters of {key}\">",
-        w = BAR_X + BAR_W + 190,
-        key = escape(&device.key)
-    )?;
-    for (i, (label, value)) in meters.iter().enumerate() {
+    svg_open(out, "meters", BAR_X + BAR_W + 190, height, "meters", device)?;
+    for (
+        i,
+        MeterRow {
+            name: label, value, ..
+        },
+    ) in meters.iter().enumerate()
+    {
         let y = ROW_H * i as u32 + 2;
         // Linear scale against the device's largest meter; a non-zero meter is at least 1px.
         let w = ((u128::from(*value) * u128::from(BAR_W)) / u128::from(max)) as u32;
@@ -221,27 +229,15 @@ fn device_section(index: usize, device: &Device, out: &mut dyn Write) -> io::Res
         cell(&id.model)
     )?;
     writeln!(out, "<table class=\"identity\">")?;
-    let macs: Vec<String> = s
-        .network
-        .mac_addresses
-        .iter()
-        .map(|m| m.to_string())
-        .collect();
-    let ips: Vec<String> = s
-        .network
-        .ipv4
-        .iter()
-        .map(|i| i.address.to_string())
-        .collect();
-    let rows: [(&str, String); 9] = [
+    // sysContact is left out, as in the payloads: it often names a person.
+    let rows: [(&str, String); 8] = [
         ("Serial number", cell(&id.serial_number)),
         ("Name", cell(&id.sys_name)),
         ("Location", cell(&id.sys_location)),
-        ("Contact", cell(&id.sys_contact)),
         ("Description", cell(&id.sys_descr)),
         ("Object ID", cell(&id.sys_object_id)),
-        ("MAC", escape(&macs.join(", "))),
-        ("IPv4", escape(&ips.join(", "))),
+        ("MAC", escape(&device.mac_addresses().join(", "))),
+        ("IPv4", escape(&device.ipv4_addresses().join(", "))),
         ("Snapshot file", escape(&device.source)),
     ];
     for (k, v) in rows {
@@ -251,12 +247,7 @@ fn device_section(index: usize, device: &Device, out: &mut dyn Write) -> io::Res
 
     writeln!(out, "<h3>Status</h3>")?;
     let name = |v: Option<String>| v.map(|v| escape(&v)).unwrap_or_else(|| "—".to_owned());
-    let errors: Vec<String> = s
-        .status
-        .detected_errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect();
+    let errors = device.detected_errors();
     writeln!(
         out,
         "<p class=\"status\">Device: <b>{}</b>, printer: <b>{}</b>{}</p>",
@@ -296,7 +287,7 @@ fn device_section(index: usize, device: &Device, out: &mut dyn Write) -> io::Res
         supplies_svg(device, out)?;
     }
     writeln!(out, "<h3>Meters</h3>")?;
-    let meters = meters(device);
+    let meters = device.meters();
     if meters.is_empty() {
         writeln!(out, "<p class=\"muted\">No meters.</p>")?;
     } else {

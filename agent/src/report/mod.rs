@@ -128,6 +128,47 @@ impl Device {
         }
     }
 
+    /// MAC addresses, lower-case colon-separated.
+    pub fn mac_addresses(&self) -> Vec<String> {
+        let n = &self.snapshot.network;
+        n.mac_addresses.iter().map(|m| m.to_string()).collect()
+    }
+
+    /// IPv4 addresses.
+    pub fn ipv4_addresses(&self) -> Vec<String> {
+        let n = &self.snapshot.network;
+        n.ipv4.iter().map(|i| i.address.to_string()).collect()
+    }
+
+    /// `hrPrinterDetectedErrorState` bits by name.
+    pub fn detected_errors(&self) -> Vec<String> {
+        let st = &self.snapshot.status;
+        st.detected_errors.iter().map(|e| e.to_string()).collect()
+    }
+
+    /// Every meter: marker life counts, then PWG counters, then vendor meters.
+    pub fn meters(&self) -> Vec<MeterRow> {
+        let c = &self.snapshot.counters;
+        let named = |source, m: &fleetwire_payload::snapshot::NamedCounter| MeterRow {
+            source,
+            name: match &m.unit {
+                Some(unit) => format!("{} ({unit})", m.name),
+                None => m.name.clone(),
+            },
+            value: m.value,
+        };
+        c.marker_life
+            .iter()
+            .map(|m| MeterRow {
+                source: "marker_life",
+                name: format!("marker {} ({})", m.marker, m.unit),
+                value: m.value,
+            })
+            .chain(c.pwg.iter().map(|m| named("pwg", m)))
+            .chain(c.vendor.iter().map(|m| named("vendor", m)))
+            .collect()
+    }
+
     /// The supplies that are low: a consumed supply at or below [`LOW_PERCENT`] of its
     /// capacity, or a filled one (waste) at or above `100 - LOW_PERCENT`.
     pub fn low_supplies(
@@ -137,12 +178,35 @@ impl Device {
     }
 }
 
+/// One meter of [`Device::meters`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterRow {
+    /// `marker_life`, `pwg` or `vendor`.
+    pub source: &'static str,
+    /// `marker N (unit)`, `name (unit)` or `name`.
+    pub name: String,
+    /// The count.
+    pub value: u64,
+}
+
 /// See [`Device::low_supplies`].
 pub fn is_low(s: &fleetwire_payload::snapshot::SnapshotSupply) -> bool {
-    match s.level.percent_of(s.max_capacity) {
-        Some(p) if s.class == SupplyClass::Filled => p >= 100 - LOW_PERCENT,
+    low_word(s).is_some()
+}
+
+/// How a low supply is described: `low` for one that is consumed, `nearly full` for a
+/// receptacle that fills (waste toner); `None` when it is not low.
+pub fn low_word(s: &fleetwire_payload::snapshot::SnapshotSupply) -> Option<&'static str> {
+    let filled = s.class == SupplyClass::Filled;
+    let low = match s.level.percent_of(s.max_capacity) {
+        Some(p) if filled => p >= 100 - LOW_PERCENT,
         Some(p) => p <= LOW_PERCENT,
-        None => s.level == SupplyLevel::Actual(0),
+        None => !filled && s.level == SupplyLevel::Actual(0),
+    };
+    match (low, filled) {
+        (false, _) => None,
+        (true, true) => Some("nearly full"),
+        (true, false) => Some("low"),
     }
 }
 

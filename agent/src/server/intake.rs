@@ -1,11 +1,13 @@
-//! Checking an uploaded package, sans-IO: bytes in, an [`Intake`] verdict out.
+//! Checking an uploaded package, sans-IO: bytes in, the accepted documents
+//! ([`check_package`]) or an [`IntakeError`] out.
 //!
 //! A package is accepted when the zip opens under the payload crate's [`Limits`] (entry count,
 //! total size, compression ratio), every entry matches the manifest's size and SHA-256, and every
-//! XML entry validates ([`fleetwire_payload::validate`]: it parses into its type, the namespace and
-//! major version are ours, and the build rules hold — Locked Down documents carry no IP address or
-//! DNS name, PII only with consent). The XSDs in the payload crate say the same for `xmllint`; the
-//! payload crate's tests keep both in agreement.
+//! XML entry validates ([`fleetwire_payload::validate()`]: it parses into its type, the namespace
+//! and major version are ours, and the build rules hold — Locked Down documents carry no IP
+//! address or DNS name, PII only with consent). The XSDs in the payload crate say the same for
+//! `xmllint`; the payload crate's tests keep both in agreement, and `tests/server.rs` checks what
+//! arrived with `xmllint --schema`.
 
 use std::io::Cursor;
 
@@ -24,6 +26,9 @@ pub struct AcceptedDocument {
     pub unknown: Vec<String>,
     /// The document.
     pub document: Document,
+    /// The entry's bytes as they arrived, when the server keeps them
+    /// ([`super::ServerOptions::keep_xml`]); empty otherwise.
+    pub xml: Vec<u8>,
 }
 
 /// Why a package was refused (the server answers `422` with this text).
@@ -47,8 +52,9 @@ pub enum IntakeError {
     Empty,
 }
 
-/// Opens, verifies and validates a package; the documents in manifest order.
-pub fn check_package(zip: &[u8]) -> Result<Vec<AcceptedDocument>, IntakeError> {
+/// Opens, verifies and validates a package; the documents in manifest order, with their bytes
+/// when `keep_xml`.
+pub fn check_package(zip: &[u8], keep_xml: bool) -> Result<Vec<AcceptedDocument>, IntakeError> {
     let mut reader = PackageReader::open(Cursor::new(zip), Limits::default())?;
     let mut out = Vec::new();
     for entry in reader.entry_names() {
@@ -63,6 +69,7 @@ pub fn check_package(zip: &[u8]) -> Result<Vec<AcceptedDocument>, IntakeError> {
             unknown: report.unknown,
             document: report.document,
             entry,
+            xml: if keep_xml { bytes } else { Vec::new() },
         });
     }
     if out.is_empty() {

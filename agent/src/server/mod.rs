@@ -14,6 +14,8 @@
 //! | `GET /files/NAME` | a file published with [`RemoteServices::publish_file`] (firmware) | its bytes |
 //! | `GET /summary` | what arrived, as JSON ([`Summary`]) — for a test in another process | `200` |
 //!
+//! `fleetwire serve` ([`serve`]) runs it as a process of its own.
+//!
 //! Actions are signed with an Ed25519 key generated at start; the agent pins its public key
 //! ([`RemoteServices::trusted_keys`], or [`RemoteServices::action_key_pem`] in a file) and
 //! verifies every envelope with [`fleetwire_transport::action::ActionVerifier`].
@@ -35,6 +37,7 @@
 //! ```
 
 pub mod intake;
+pub mod serve;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -172,6 +175,14 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// How the server behaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerOptions {
+    /// Keep every accepted entry's bytes ([`AcceptedDocument::xml`]), e.g. to check them with
+    /// `xmllint --schema`. Off by default: a large sync would be held twice.
+    pub keep_xml: bool,
+}
+
 /// The running server. Stops on drop.
 pub struct RemoteServices {
     https: HttpsServer,
@@ -205,9 +216,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl RemoteServices {
+    /// [`RemoteServices::start_with`] the default options.
+    pub fn start() -> Result<Self, RemoteServicesError> {
+        Self::start_with(ServerOptions::default())
+    }
+
     /// Generates the CA, the server certificate and the action-signing key, and listens on
     /// `127.0.0.1` on a free port.
-    pub fn start() -> Result<Self, RemoteServicesError> {
+    pub fn start_with(options: ServerOptions) -> Result<Self, RemoteServicesError> {
         let pki = Pki::new("Fleetwire embedded remote services CA").map_err(ServerError::from)?;
         let leaf = pki.server().map_err(ServerError::from)?;
         let seed = Zeroizing::new(random::<32>()?);
@@ -218,7 +234,10 @@ impl RemoteServices {
         // The state keeps what matters; raw requests would double the memory of a big sync.
         spec.record_requests = false;
         let handler_state = state.clone();
-        let https = HttpsServer::start(spec, Arc::new(move |req| handle(&handler_state, req)))?;
+        let https = HttpsServer::start(
+            spec,
+            Arc::new(move |req| handle(&handler_state, options, req)),
+        )?;
         Ok(Self {
             https,
             pki,
@@ -509,10 +528,10 @@ fn text(status: u16, body: &str) -> Reply {
         .with_body(body.to_owned())
 }
 
-fn handle(state: &Mutex<State>, req: &Request) -> Reply {
+fn handle(state: &Mutex<State>, options: ServerOptions, req: &Request) -> Reply {
     let route = req.route();
     match (req.method.as_str(), route) {
-        ("POST", "/upload") => upload(state, req),
+        ("POST", "/upload") => upload(state, options, req),
         ("POST", "/register") => register(state, req),
         ("GET", "/actions") => {
             let envelopes: Vec<serde_json::Value> = lock(state)
@@ -578,7 +597,7 @@ fn register(state: &Mutex<State>, req: &Request) -> Reply {
     Reply::json(&serde_json::json!({ "token": token }))
 }
 
-fn upload(state: &Mutex<State>, req: &Request) -> Reply {
+fn upload(state: &Mutex<State>, options: ServerOptions, req: &Request) -> Reply {
     let key = req.header("idempotency-key").map(str::to_owned);
     let reject = |status: u16, reason: String| {
         lock(state).rejected.push(RejectedUpload {
@@ -619,7 +638,7 @@ fn upload(state: &Mutex<State>, req: &Request) -> Reply {
         };
     }
     // Checked outside the lock: a large package must not stall polls.
-    match check_package(&req.body) {
+    match check_package(&req.body, options.keep_xml) {
         Ok(documents) => {
             let count = documents.len();
             let mut st = lock(state);
