@@ -4,6 +4,8 @@
 //!
 //! | Module | What |
 //! |---|---|
+//! | [`agent`] | `fleetwire agent run / sync-now / status`: the reference agent (discovery, collection, payloads, upload, signed actions) |
+//! | [`demo`] | `fleetwire demo`: simulated printers, the embedded server and the agent, end to end on loopback |
 //! | [`alert`] | alerts about devices and where they go: the [`alert::AlertSink`] trait, a log sink and an SMTP sink |
 //! | [`decode`] | `fleetwire decode`: SNMP messages from hex, a raw file or a pcap/pcapng capture, printed as text or JSON |
 //! | [`usm`] | `fleetwire decode -u -a -A -x -X`: verifying and decrypting the SNMPv3 messages of one USM user |
@@ -46,9 +48,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod alert;
 pub mod collect;
 pub mod decode;
+pub mod demo;
 pub mod hex;
 pub mod json;
 pub mod notify;

@@ -5,8 +5,10 @@ use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fleetwire::agent::{self as fw_agent, AgentCommand, AgentError};
 use fleetwire::collect::{self, CollectArgs};
 use fleetwire::decode::{self, DecodeArgs, DecodeCommandError};
+use fleetwire::demo::{self, DemoArgs};
 use fleetwire::notify::{self, ListenArgs, NotifyArgs};
 use fleetwire::payload::{self, PayloadCommand, PayloadError};
 use fleetwire::query::{
@@ -68,6 +70,12 @@ enum Command {
     Simulate(SimulateArgs),
     /// The fleet audit (HTML or CSV) from a directory of collector snapshots.
     Report(ReportArgs),
+    /// The reference agent: discovery, collection, payloads, upload, signed actions.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Everything on loopback in one process: simulated printers, the embedded HTTPS server,
+    /// a raw print listener and the agent, end to end; prints a summary, writes a report.
+    Demo(DemoArgs),
     /// Run the embedded remote-services server (HTTPS, client certificates) until stopped.
     Serve(ServeArgs),
 }
@@ -92,6 +100,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => run_simulate(&args),
         Command::Collect(args) => run_collect(&args),
         Command::Report(args) => run_report(&args),
+        Command::Agent(command) => run_agent(&command),
+        Command::Demo(args) => run_demo(&args),
         Command::Serve(args) => run_serve(&args),
     }
 }
@@ -285,6 +295,128 @@ fn run_decode(args: &DecodeArgs) -> ExitCode {
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to standard error (`RUST_LOG`, default `info`; `warn` for the demo's quiet output).
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .try_init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: starting the runtime: {e}");
+            ExitCode::FAILURE
+        })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let term = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+fn run_agent(command: &AgentCommand) -> ExitCode {
+    let path = match command {
+        AgentCommand::Run(a) => &a.config,
+        AgentCommand::SyncNow(a) => &a.config,
+        AgentCommand::Status(a) => &a.config,
+    };
+    let config = match fw_agent::AgentConfig::load(path) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(e) => {
+            eprintln!("fleetwire agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result: Result<(), AgentError> = match command {
+        AgentCommand::Status(a) => fw_agent::status(&config, a.json, &mut out),
+        AgentCommand::Run(_) => {
+            init_tracing("info");
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            let result = rt.block_on(fw_agent::run(
+                config,
+                fw_agent::snmp_collector(),
+                shutdown_signal(),
+            ));
+            // An upload cut short by the shutdown may still be sleeping in a blocking task:
+            // what it had not sent stays in the spool.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            result
+        }
+        AgentCommand::SyncNow(a) => {
+            init_tracing("warn");
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            rt.block_on(fw_agent::sync_now(
+                config,
+                fw_agent::snmp_collector(),
+                std::time::Duration::from_secs(a.wait),
+                &mut out,
+            ))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fleetwire agent: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_demo(args: &DemoArgs) -> ExitCode {
+    init_tracing("warn");
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let mut err = io::stderr();
+    let progress = err.is_terminal();
+    match rt.block_on(demo::run(args, &mut err, progress)) {
+        Ok((summary, _server)) => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            match demo::print_summary(&summary, &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("fleetwire demo: writing output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("fleetwire demo: {e}");
             ExitCode::FAILURE
         }
     }

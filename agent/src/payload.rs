@@ -204,8 +204,8 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, PayloadError> {
 }
 
 /// The agent's own identity, from what this process can see of its host (the host name only
-/// from `HOSTNAME`, never from the network).
-fn local_agent(devices: u64) -> Result<AgentIdentity, PayloadError> {
+/// from `HOSTNAME`, never from the network), with `devices` in scope.
+pub fn local_agent(devices: u64) -> Result<AgentIdentity, PayloadError> {
     let text = |s: &str| {
         Text::new(s).map_err(|e| PayloadError::Usage(format!("agent identity {s:?}: {e}")))
     };
@@ -233,7 +233,7 @@ fn local_agent(devices: u64) -> Result<AgentIdentity, PayloadError> {
 }
 
 /// Entry name for a snapshot: `KIND-SERIAL.xml`, or `KIND-N.xml` without a usable serial.
-fn entry_name(kind: PayloadKind, n: usize, device: &DeviceRecord, taken: &[String]) -> String {
+pub fn entry_name(kind: PayloadKind, n: usize, device: &DeviceRecord, taken: &[String]) -> String {
     let serial: String = device
         .identity
         .serial_number

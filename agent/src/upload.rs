@@ -390,7 +390,7 @@ pub fn default_allow_rule(url: &str) -> &str {
 }
 
 /// True when the URL has user information (`scheme://user[:pass]@host`).
-fn has_userinfo(url: &str) -> bool {
+pub fn has_userinfo(url: &str) -> bool {
     let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
         return false;
     };
