@@ -184,7 +184,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
         let path = p.to_owned();
         move |source| StateError::Io { op, path, source }
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // A bare file name's parent is the empty path: the current directory.
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io("creating", dir))?;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
@@ -203,6 +207,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A bare file name is written in the current directory (its parent is the empty path).
+    #[test]
+    fn write_atomic_accepts_a_bare_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("write-atomic-{}.txt", std::process::id());
+        let previous = std::env::current_dir().unwrap();
+        std::env::set_current_dir(dir.path()).unwrap();
+        let result = write_atomic(Path::new(&name), b"ok");
+        std::env::set_current_dir(previous).unwrap();
+        result.unwrap();
+        assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), b"ok");
+    }
 
     #[test]
     fn round_trips_and_missing_is_empty() {

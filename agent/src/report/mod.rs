@@ -265,19 +265,12 @@ pub fn run(args: &ReportArgs, stdout: &mut dyn Write) -> Result<usize, ReportErr
     match &args.output {
         None => write(args.format, &devices, stdout).map_err(ReportError::Output)?,
         Some(path) => {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".tmp");
-            let tmp = PathBuf::from(tmp);
-            let result = (|| {
-                let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-                write(args.format, &devices, &mut file)?;
-                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-                std::fs::rename(&tmp, path)
-            })();
-            if let Err(e) = result {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(ReportError::Output(e));
-            }
+            let mut buf = Vec::new();
+            write(args.format, &devices, &mut buf).map_err(ReportError::Output)?;
+            crate::agent::state::write_atomic(path, &buf).map_err(|e| match e {
+                crate::agent::state::StateError::Io { source, .. } => ReportError::Output(source),
+                other => ReportError::Output(std::io::Error::other(other.to_string())),
+            })?;
         }
     }
     Ok(devices.len())
