@@ -4,9 +4,12 @@
 //! raw deflate throughput. Also reports the peak heap of one package write, measured by a
 //! counting global allocator, against the payload's XML size ("never twice in memory").
 //!
-//! Groups: `payload/agent-2000` with functions `fleetwire` (devices -> zip, streamed) and
-//! `flate2-raw` (deflate of the same XML, level 6 like the package). Throughput is the XML
-//! size, so both MB/s figures are of the same bytes.
+//! Groups: `payload/agent-2000` with functions `fleetwire` (devices -> zip, streamed:
+//! `add_agent_stream`, serializing on this thread while a second thread hashes and deflates),
+//! `fleetwire-serial` (the same bytes all on one thread: `AgentPayloadWriter` over
+//! `PackageWriter::start_entry`, for comparison) and `flate2-raw` (deflate of the same XML,
+//! level 6 like the package). Throughput is the XML size, so every MB/s figure is of the same
+//! bytes.
 //!
 //! `cargo bench -p fleetwire-benches --bench payload -- --quick` (or `--test` for one pass).
 //! The counting allocator needs `unsafe impl GlobalAlloc` (see benches/Cargo.toml).
@@ -29,7 +32,8 @@ use criterion::{Criterion, Throughput};
 use fleetwire_payload::internal::{sample_agent, sample_device, sample_time};
 use fleetwire_payload::package::add_agent_stream;
 use fleetwire_payload::{
-    AgentPayload, BuildPolicy, DeviceRecord, Document, Limits, PackageReader, PackageWriter,
+    AgentPayload, AgentPayloadWriter, BuildPolicy, DeviceRecord, Document, Limits, PackageReader,
+    PackageWriter, PayloadKind,
 };
 
 struct Counting;
@@ -91,6 +95,24 @@ fn package(devices: &[DeviceRecord]) -> Vec<u8> {
     w.finish().unwrap().0.into_inner()
 }
 
+/// The same package on one thread: what `add_agent_stream` did before it was pipelined.
+fn package_serial(devices: &[DeviceRecord]) -> Vec<u8> {
+    let mut w = PackageWriter::new(Cursor::new(Vec::new()), sample_time());
+    let entry = w.start_entry("agent.xml", PayloadKind::Agent).unwrap();
+    let mut a = AgentPayloadWriter::start(
+        entry,
+        sample_time(),
+        sample_agent(devices.len() as u64),
+        &BuildPolicy::default(),
+    )
+    .unwrap();
+    for d in devices {
+        a.push_device(d).unwrap();
+    }
+    a.finish(vec![], vec![]).unwrap().finish().unwrap();
+    w.finish().unwrap().0.into_inner()
+}
+
 /// The peer floor: raw deflate of the same XML bytes at the same level.
 fn raw_deflate(xml: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::DeflateEncoder::new(
@@ -140,6 +162,7 @@ fn main() {
         xml,
         "package entry differs"
     );
+    assert_eq!(package_serial(&devices), zip, "the two paths differ");
     let raw = raw_deflate(&xml);
     let mut inflated = Vec::new();
     flate2::read::DeflateDecoder::new(&raw[..])
@@ -148,22 +171,28 @@ fn main() {
     assert_eq!(inflated, xml, "raw deflate does not round trip");
 
     let (_, peak) = peak_during(|| black_box(package(&devices)));
+    let (_, peak_serial) = peak_during(|| black_box(package_serial(&devices)));
     let test_mode = std::env::args().any(|a| a == "--test");
     let iters = if test_mode { 1 } else { 5 };
     let ours = mb_per_s(xml.len(), iters, || {
         black_box(package(black_box(&devices)));
+    });
+    let serial = mb_per_s(xml.len(), iters, || {
+        black_box(package_serial(black_box(&devices)));
     });
     let floor = mb_per_s(xml.len(), iters, || {
         black_box(raw_deflate(black_box(&xml)));
     });
     println!(
         "payload/agent-{DEVICES}: XML {:.1} MB, zip {:.2} MB (ratio {:.1}x), peak heap during one \
-         package write {:.2} MB ({:.2}x the XML; devices held by the caller not counted)",
+         package write {:.2} MB ({:.2}x the XML; devices held by the caller not counted), \
+         single-threaded {:.2} MB",
         xml.len() as f64 / 1e6,
         zip.len() as f64 / 1e6,
         xml.len() as f64 / zip.len() as f64,
         peak as f64 / 1e6,
         peak as f64 / xml.len() as f64,
+        peak_serial as f64 / 1e6,
     );
     // Where the time goes: serialising alone (to a sink) and hashing alone.
     let serialise = mb_per_s(xml.len(), iters, || {
@@ -174,8 +203,10 @@ fn main() {
     });
     println!(
         "payload/agent-{DEVICES}: fleetwire {ours:.1} MB/s, flate2-raw {floor:.1} MB/s: {:.0}% \
-         (target >= 50%); parts: serialise {serialise:.1} MB/s, sha256 {hash:.1} MB/s",
-        ours / floor * 100.0
+         (target >= 50%); single-threaded {serial:.1} MB/s: {:.0}%; parts: serialise \
+         {serialise:.1} MB/s, sha256 {hash:.1} MB/s",
+        ours / floor * 100.0,
+        serial / floor * 100.0,
     );
 
     let mut c = Criterion::default()
@@ -187,6 +218,9 @@ fn main() {
     group.throughput(Throughput::Bytes(xml.len() as u64));
     group.bench_function("fleetwire", |b| {
         b.iter(|| black_box(package(black_box(&devices))))
+    });
+    group.bench_function("fleetwire-serial", |b| {
+        b.iter(|| black_box(package_serial(black_box(&devices))))
     });
     group.bench_function("flate2-raw", |b| {
         b.iter(|| black_box(raw_deflate(black_box(&xml))))

@@ -162,13 +162,8 @@ impl<W: Write + Seek> PackageWriter<W> {
             .compression_level(Some(6))
     }
 
-    /// Starts an entry; write the XML into the returned writer, then call
-    /// [`EntryWriter::finish`].
-    pub fn start_entry(
-        &mut self,
-        name: &str,
-        kind: PayloadKind,
-    ) -> Result<EntryWriter<'_, W>, PackageError> {
+    /// Checks `name` and starts its zip entry.
+    fn begin(&mut self, name: &str) -> Result<Text, PackageError> {
         check_entry_name(name)?;
         if name == MANIFEST_NAME {
             return Err(PackageError::EntryName(name.to_owned()));
@@ -178,34 +173,24 @@ impl<W: Write + Seek> PackageWriter<W> {
         }
         let text = Text::new(name).map_err(|_| PackageError::EntryName(name.to_owned()))?;
         self.zip.start_file(name, Self::options())?;
+        Ok(text)
+    }
+
+    /// Starts an entry; write the XML into the returned writer, then call
+    /// [`EntryWriter::finish`]. Everything runs on the caller's thread; [`Self::add_document`]
+    /// and [`add_agent_stream`] overlap serialization with compression on a second thread.
+    pub fn start_entry(
+        &mut self,
+        name: &str,
+        kind: PayloadKind,
+    ) -> Result<EntryWriter<'_, W>, PackageError> {
+        let text = self.begin(name)?;
         Ok(EntryWriter {
-            out: io::BufWriter::with_capacity(
-                64 * 1024,
-                Hashing {
-                    zip: &mut self.zip,
-                    hasher: sha2::Sha256::new(),
-                    size: 0,
-                },
-            ),
+            out: io::BufWriter::with_capacity(64 * 1024, Hashing::new(&mut self.zip)),
             manifest: &mut self.manifest,
             name: text,
             kind,
         })
-    }
-
-    /// Serializes `doc` straight into a new entry.
-    pub fn add_document(
-        &mut self,
-        name: &str,
-        doc: &Document,
-    ) -> Result<ManifestEntry, PackageError> {
-        let mut entry = self.start_entry(name, doc.kind())?;
-        doc.write_xml(&mut entry)
-            .map_err(|source| PackageError::Write {
-                entry: name.to_owned(),
-                source,
-            })?;
-        entry.finish()
     }
 
     /// Writes `manifest.xml` and the zip's central directory; returns the writer and the
@@ -227,11 +212,64 @@ impl<W: Write + Seek> PackageWriter<W> {
     }
 }
 
+impl<W: Write + Seek + Send> PackageWriter<W> {
+    /// Serializes `doc` into a new entry: the caller's thread serializes while a second thread
+    /// hashes and deflates, exchanging bounded chunks; the bytes are those of
+    /// [`Self::start_entry`].
+    pub fn add_document(
+        &mut self,
+        name: &str,
+        doc: &Document,
+    ) -> Result<ManifestEntry, PackageError> {
+        self.add_pipelined(name, doc.kind(), |out| doc.write_xml(out))
+    }
+
+    /// Starts entry `name` and runs `produce` on this thread, writing into bounded chunks that a
+    /// second thread hashes and deflates into the zip, in order.
+    fn add_pipelined(
+        &mut self,
+        name: &str,
+        kind: PayloadKind,
+        produce: impl FnOnce(&mut pipeline::Chunks) -> Result<(), WriteError>,
+    ) -> Result<ManifestEntry, PackageError> {
+        let text = self.begin(name)?;
+        let hashing = pipeline::run(Hashing::new(&mut self.zip), produce).map_err(|source| {
+            PackageError::Write {
+                entry: name.to_owned(),
+                source,
+            }
+        })?;
+        Ok(hashing.record(&mut self.manifest, text, kind))
+    }
+}
+
 /// Hashes and counts what goes into the zip entry.
 struct Hashing<'a, W: Write + Seek> {
     zip: &'a mut ZipWriter<W>,
     hasher: sha2::Sha256,
     size: u64,
+}
+
+impl<'a, W: Write + Seek> Hashing<'a, W> {
+    fn new(zip: &'a mut ZipWriter<W>) -> Self {
+        Self {
+            zip,
+            hasher: sha2::Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// The finished entry's manifest row, appended to `manifest`.
+    fn record(self, manifest: &mut Manifest, name: Text, kind: PayloadKind) -> ManifestEntry {
+        let entry = ManifestEntry {
+            name,
+            kind,
+            size: self.size,
+            sha256: Sha256::new(self.hasher.finalize().into()),
+        };
+        manifest.entry.push(entry.clone());
+        entry
+    }
 }
 
 impl<W: Write + Seek> Write for Hashing<'_, W> {
@@ -272,14 +310,7 @@ impl<W: Write + Seek> EntryWriter<'_, W> {
             .out
             .into_inner()
             .map_err(|e| PackageError::Io(e.into_error()))?;
-        let entry = ManifestEntry {
-            name: self.name,
-            kind: self.kind,
-            size: hashing.size,
-            sha256: Sha256::new(hashing.hasher.finalize().into()),
-        };
-        self.manifest.entry.push(entry.clone());
-        Ok(entry)
+        Ok(hashing.record(self.manifest, self.name, self.kind))
     }
 }
 
@@ -544,8 +575,10 @@ impl Write for HashSink {
 }
 
 /// Writes an agent payload streamed from `devices` into a new package entry (see
-/// [`crate::AgentPayloadWriter`]).
-pub fn add_agent_stream<W: Write + Seek>(
+/// [`crate::AgentPayloadWriter`]). The devices are serialized on the caller's thread while a
+/// second thread hashes and deflates them (see [`PackageWriter::add_document`]); the bytes are
+/// those of [`crate::AgentPayloadWriter`] over [`PackageWriter::start_entry`].
+pub fn add_agent_stream<W: Write + Seek + Send>(
     package: &mut PackageWriter<W>,
     name: &str,
     generated: Timestamp,
@@ -553,14 +586,117 @@ pub fn add_agent_stream<W: Write + Seek>(
     devices: impl IntoIterator<Item = impl std::borrow::Borrow<crate::DeviceRecord>>,
     policy: &crate::BuildPolicy,
 ) -> Result<ManifestEntry, PackageError> {
-    let wrap = |source: WriteError| PackageError::Write {
-        entry: name.to_owned(),
-        source,
-    };
-    let entry = package.start_entry(name, PayloadKind::Agent)?;
-    let mut w = crate::AgentPayloadWriter::start(entry, generated, agent, policy).map_err(wrap)?;
-    for d in devices {
-        w.push_device(d).map_err(wrap)?;
+    package.add_pipelined(name, PayloadKind::Agent, |out| {
+        let mut w = crate::AgentPayloadWriter::start(out, generated, agent, policy)?;
+        for d in devices {
+            w.push_device(d)?;
+        }
+        w.finish(Vec::new(), Vec::new()).map(drop)
+    })
+}
+
+/// Serialization and compression on two threads, joined by a bounded channel of chunks.
+///
+/// The producer (the caller's thread) fills [`CHUNK`]-byte buffers; at most [`IN_FLIGHT`]
+/// full ones wait in the channel while the compressor thread feeds another to the SHA-256
+/// hasher and the zip entry's deflate stream. Emptied buffers go back to the producer, so the
+/// memory held is a handful of chunks whatever the payload's size. The compressor writes the
+/// chunks in order into the same deflate stream, so the bytes are those of a single thread.
+pub(crate) mod pipeline {
+    use std::io::{self, Write};
+    use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+    use std::thread;
+
+    use crate::error::WriteError;
+
+    /// Bytes per chunk.
+    pub(crate) const CHUNK: usize = 64 * 1024;
+
+    /// Full chunks waiting for the compressor.
+    pub(crate) const IN_FLIGHT: usize = 2;
+
+    /// The producer's end: an [`io::Write`] that ships full chunks to the compressor.
+    pub(crate) struct Chunks {
+        buf: Vec<u8>,
+        full: SyncSender<Vec<u8>>,
+        empty: Receiver<Vec<u8>>,
     }
-    w.finish(Vec::new(), Vec::new()).map_err(wrap)?.finish()
+
+    impl Chunks {
+        /// Ships the current chunk and takes an emptied one (or a new one).
+        fn ship(&mut self) -> io::Result<()> {
+            let next = self
+                .empty
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            let full = std::mem::replace(&mut self.buf, next);
+            self.full
+                .send(full)
+                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "compressor stopped"))
+        }
+    }
+
+    impl Write for Chunks {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let room = CHUNK.saturating_sub(self.buf.len());
+            let take = buf.get(..room).unwrap_or(buf);
+            self.buf.extend_from_slice(take);
+            if self.buf.len() >= CHUNK {
+                self.ship()?;
+            }
+            Ok(take.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Runs `produce` on this thread and a compressor thread writing every chunk into `sink`;
+    /// returns `sink` once all of it is written. A failed sink stops the producer (its next
+    /// chunk has nowhere to go) and its error is the one returned.
+    pub(crate) fn run<S: Write + Send>(
+        sink: S,
+        produce: impl FnOnce(&mut Chunks) -> Result<(), WriteError>,
+    ) -> Result<S, WriteError> {
+        let (full_tx, full_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+        thread::scope(|scope| {
+            let compressor = thread::Builder::new()
+                .name("fleetwire-deflate".into())
+                .spawn_scoped(scope, move || -> io::Result<S> {
+                    let mut sink = sink;
+                    for mut chunk in full_rx {
+                        sink.write_all(&chunk)?;
+                        chunk.clear();
+                        // Full means the producer has spares: let this one go.
+                        let _ = empty_tx.try_send(chunk);
+                    }
+                    Ok(sink)
+                })
+                .map_err(WriteError::Io)?;
+            let mut chunks = Chunks {
+                buf: Vec::with_capacity(CHUNK),
+                full: full_tx,
+                empty: empty_rx,
+            };
+            let produced = produce(&mut chunks).and_then(|()| {
+                if chunks.buf.is_empty() {
+                    Ok(())
+                } else {
+                    chunks.ship().map_err(WriteError::Io)
+                }
+            });
+            // Closing the channel ends the compressor's loop.
+            drop(chunks);
+            let compressed = compressor
+                .join()
+                .map_err(|_| io::Error::other("compressor thread panicked"));
+            match (produced, compressed) {
+                (_, Ok(Err(e)) | Err(e)) => Err(WriteError::Io(e)),
+                (Err(e), Ok(Ok(_))) => Err(e),
+                (Ok(()), Ok(Ok(sink))) => Ok(sink),
+            }
+        })
+    }
 }
