@@ -9,7 +9,7 @@
 //! | [`state`] | what is persisted across restarts |
 //!
 //! [`run`] is the long-running loop: the transport's sans-IO
-//! [`Scheduler`](fleetwire_transport::schedule::Scheduler) decides when to sync (daily slot,
+//! [`Scheduler`] decides when to sync (daily slot,
 //! idle trigger, `sync-now`), and a shutdown signal ends it with a last flush of the spools
 //! bounded by `schedule.shutdown_flush_secs`. `sync-now` talks to a running agent through a
 //! request file in the state directory (or syncs in-process when no agent runs); `status`
