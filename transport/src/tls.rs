@@ -32,6 +32,31 @@ use zeroize::Zeroize;
 
 use crate::error::ConfigError;
 
+/// Largest certificate or key file [`read_pem_file`] reads (1 MiB: PEM bundles of hundreds
+/// of CA certificates fit many times over).
+pub const MAX_PEM_FILE: u64 = 1 << 20;
+
+/// Reads a small file named in a configuration (PEM certificates and keys): regular files
+/// only, so a FIFO or device named by mistake is an error instead of a hang or an endless
+/// read, and at most `limit` bytes.
+pub fn read_pem_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut out = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    Ok(out)
+}
+
 /// The crypto provider every Fleetwire TLS connection uses.
 ///
 /// `ring` by default; with the `fips` feature, the aws-lc-rs FIPS provider (rustls'
@@ -96,7 +121,7 @@ impl Roots {
     pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| ConfigError::CaCertificates {
+        let pem = read_pem_file(path, MAX_PEM_FILE).map_err(|e| ConfigError::CaCertificates {
             source_name: name.clone(),
             reason: e.to_string(),
         })?;
@@ -261,19 +286,23 @@ impl ClientIdentity {
         let (cp, kp) = (cert_path.as_ref(), key_path.as_ref());
         let cert_name = cp.display().to_string();
         let key_name = kp.display().to_string();
-        let cert_pem = std::fs::read(cp).map_err(|e| ConfigError::ClientCertificate {
-            source_name: cert_name.clone(),
-            reason: e.to_string(),
-        })?;
-        let key_pem =
-            zeroize::Zeroizing::new(std::fs::read(kp).map_err(|e| ConfigError::ClientKey {
+        let cert_pem =
+            read_pem_file(cp, MAX_PEM_FILE).map_err(|e| ConfigError::ClientCertificate {
+                source_name: cert_name.clone(),
+                reason: e.to_string(),
+            })?;
+        let key_pem = zeroize::Zeroizing::new(read_pem_file(kp, MAX_PEM_FILE).map_err(|e| {
+            ConfigError::ClientKey {
                 source_name: key_name.clone(),
                 reason: e.to_string(),
-            })?);
+            }
+        })?);
         Self::from_pem_named(&cert_pem, &cert_name, &key_pem, &key_name)
     }
 
-    fn from_pem_named(
+    /// [`ClientIdentity::from_pem`] with the names errors use for the two sources (file
+    /// paths, say).
+    pub fn from_pem_named(
         cert_pem: &[u8],
         cert_name: &str,
         key_pem: &[u8],
@@ -522,6 +551,25 @@ mod tests {
         assert_eq!(SpkiPin::parse(&b64).unwrap().0, [7; 32]);
         assert!(SpkiPin::parse("abcd").is_err());
         assert!(SpkiPin::parse("!!").is_err());
+    }
+
+    #[test]
+    fn pem_files_are_small_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, [b'x'; 100]).unwrap();
+        assert_eq!(read_pem_file(&path, 100).unwrap().len(), 100);
+        let e = read_pem_file(&path, 99).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        // A directory and an endless device are refused before reading.
+        let e = read_pem_file(dir.path(), MAX_PEM_FILE).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        if Path::new("/dev/zero").exists() {
+            let e = read_pem_file(Path::new("/dev/zero"), MAX_PEM_FILE).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            let e = Roots::from_pem_file("/dev/zero").unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
     }
 
     #[test]
