@@ -54,6 +54,8 @@ pub mod collect;
 pub mod decode;
 pub mod demo;
 pub mod hex;
+#[doc(hidden)]
+pub mod internal;
 pub mod json;
 pub mod notify;
 pub mod payload;

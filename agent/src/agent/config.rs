@@ -68,6 +68,30 @@ use crate::usm::{Password, UsmArgs, UsmArgsError};
 /// Largest number of addresses all `targets.ranges` together may expand to.
 pub const MAX_TARGETS: usize = 1 << 20;
 
+/// Largest configuration file, and largest certificate or key file it names (1 MiB).
+pub const MAX_CONFIG_FILE: u64 = 1 << 20;
+
+/// Where the files a configuration names are read from: the configuration itself, CA
+/// certificates, the client certificate and key, action-signing keys.
+///
+/// [`FileSystem`] is the real one; tests and the fuzz target give files from memory.
+pub trait ConfigFiles {
+    /// The whole file at `path` (relative paths already resolved against the
+    /// configuration's directory).
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+}
+
+/// The file system: regular files only (a FIFO or device named by mistake is an error, not
+/// a hang), at most [`MAX_CONFIG_FILE`] bytes each.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileSystem;
+
+impl ConfigFiles for FileSystem {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        fleetwire_transport::tls::read_pem_file(path, MAX_CONFIG_FILE)
+    }
+}
+
 /// Why a configuration is not usable. Messages name the key; secrets never appear.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -463,10 +487,13 @@ impl AgentConfig {
     /// Reads and validates a TOML file. Relative paths in it are relative to the file's
     /// directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let read_error = |source| ConfigError::Read {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let bytes = FileSystem.read(path).map_err(read_error)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::parse(&text, base).map_err(|e| match e {
             ConfigError::Syntax { message, .. } => ConfigError::Syntax {
@@ -479,15 +506,33 @@ impl AgentConfig {
 
     /// Parses and validates TOML text; relative paths are resolved against `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
+        Self::parse_with(text, base, &FileSystem)
+    }
+
+    /// [`AgentConfig::parse`], reading the files the configuration names from `files`.
+    pub fn parse_with(
+        text: &str,
+        base: &Path,
+        files: &dyn ConfigFiles,
+    ) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: PathBuf::from("<config>"),
             message: e.to_string().trim_end().to_owned(),
         })?;
-        Self::validate(raw, base)
+        Self::validate_with(raw, base, files)
     }
 
     /// Validates a parsed file.
     pub fn validate(raw: RawConfig, base: &Path) -> Result<Self, ConfigError> {
+        Self::validate_with(raw, base, &FileSystem)
+    }
+
+    /// [`AgentConfig::validate`], reading the files the configuration names from `files`.
+    pub fn validate_with(
+        raw: RawConfig,
+        base: &Path,
+        files: &dyn ConfigFiles,
+    ) -> Result<Self, ConfigError> {
         let rel = |p: &Path| -> PathBuf {
             if p.is_absolute() {
                 p.to_owned()
@@ -527,7 +572,15 @@ impl AgentConfig {
             },
         };
         let actions = action_policy(&raw.actions, mode);
-        let server = raw.server.as_ref().map(|s| server(s, &rel)).transpose()?;
+        let read = |key: &str, p: &Path| -> Result<(Vec<u8>, String), ConfigError> {
+            let path = rel(p);
+            let name = path.display().to_string();
+            files
+                .read(&path)
+                .map(|bytes| (bytes, name))
+                .map_err(|e| invalid(key, format!("{}: {e}", p.display())))
+        };
+        let server = raw.server.as_ref().map(|s| server(s, &read)).transpose()?;
         let state_dir = rel(raw.agent.state_dir.as_deref().ok_or_else(|| {
             invalid(
                 "agent.state_dir",
@@ -544,7 +597,7 @@ impl AgentConfig {
             .alerts
             .iter()
             .enumerate()
-            .map(|(i, a)| alert(i, a, &rel))
+            .map(|(i, a)| alert(i, a, &read))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             targets,
@@ -832,7 +885,10 @@ fn https_url(key: &str, url: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn server(raw: &RawServer, rel: &dyn Fn(&Path) -> PathBuf) -> Result<ServerConfig, ConfigError> {
+/// Reads a file the configuration names: `(key, path)` to `(bytes, name for errors)`.
+type ReadFile<'a> = dyn Fn(&str, &Path) -> Result<(Vec<u8>, String), ConfigError> + 'a;
+
+fn server(raw: &RawServer, read: &ReadFile<'_>) -> Result<ServerConfig, ConfigError> {
     https_url("server.url", &raw.url)?;
     let base = raw.url.trim_end_matches('/');
     let url = |key: &str, o: &Option<String>, suffix: &str| -> Result<String, ConfigError> {
@@ -864,13 +920,17 @@ fn server(raw: &RawServer, rel: &dyn Fn(&Path) -> PathBuf) -> Result<ServerConfi
         ..ClientOptions::default()
     };
     if let Some(ca) = &raw.ca {
+        let (pem, name) = read("server.ca", ca)?;
         client.tls.roots =
-            Roots::from_pem_file(rel(ca)).map_err(|e| invalid("server.ca", e.to_string()))?;
+            Roots::from_pem(&pem, &name).map_err(|e| invalid("server.ca", e.to_string()))?;
     }
     match (&raw.client_cert, &raw.client_key) {
         (Some(c), Some(k)) => {
+            let (cert, cert_name) = read("server.client_cert", c)?;
+            let (key, key_name) = read("server.client_key", k)?;
+            let key = Zeroizing::new(key);
             client.tls.identity = Some(
-                ClientIdentity::from_pem_files(rel(c), rel(k))
+                ClientIdentity::from_pem_named(&cert, &cert_name, &key, &key_name)
                     .map_err(|e| invalid("server.client_cert", e.to_string()))?,
             );
         }
@@ -901,8 +961,9 @@ fn server(raw: &RawServer, rel: &dyn Fn(&Path) -> PathBuf) -> Result<ServerConfi
     let mut action_keys = TrustedKeys::default();
     for (i, k) in raw.action_keys.iter().enumerate() {
         let key = format!("server.action_keys[{i}].pem");
-        let pem = std::fs::read_to_string(rel(&k.pem))
-            .map_err(|e| invalid(&key, format!("{}: {e}", k.pem.display())))?;
+        let (pem, _) = read(&key, &k.pem)?;
+        let pem = String::from_utf8(pem)
+            .map_err(|_| invalid(&key, format!("{}: not UTF-8 text", k.pem.display())))?;
         action_keys
             .add_pem(&k.id, &pem)
             .map_err(|e| invalid(&key, e.to_string()))?;
@@ -952,7 +1013,7 @@ fn site(raw: &RawSite) -> Result<fleetwire_payload::SiteInformation, ConfigError
 fn alert(
     i: usize,
     raw: &RawAlertSink,
-    rel: &dyn Fn(&Path) -> PathBuf,
+    read: &ReadFile<'_>,
 ) -> Result<AlertSinkConfig, ConfigError> {
     let key = |k: &str| format!("alerts[{i}].{k}");
     match raw.kind.as_str() {
@@ -986,7 +1047,8 @@ fn alert(
             if raw.starttls {
                 let mut tls = fleetwire_transport::tls::TlsOptions::default();
                 if let Some(ca) = &raw.ca {
-                    tls.roots = Roots::from_pem_file(rel(ca))
+                    let (pem, name) = read(&key("ca"), ca)?;
+                    tls.roots = Roots::from_pem(&pem, &name)
                         .map_err(|e| invalid(key("ca"), e.to_string()))?;
                 }
                 config.starttls = Some(tls);
@@ -1099,5 +1161,26 @@ mod tests {
         let c = AgentConfig::parse(&format!("{MIN}\n{v3}"), Path::new(".")).unwrap();
         assert_eq!(c.credentials[1].label, "v3 user fleet");
         assert!(!format!("{:?}", c.credentials).contains("authpass1"));
+    }
+
+    #[test]
+    fn named_files_are_read_through_the_reader_and_must_be_regular() {
+        // A device named as the CA fails at once instead of reading forever.
+        let e = err(&format!(
+            "{MIN}\n[server]\nurl = \"https://rs.example\"\nca = \"/dev/zero\"\n"
+        ));
+        assert_eq!(e, "server.ca: /dev/zero: not a regular file");
+        // parse_with reads every named file from the reader given, relative to `base`.
+        let files = crate::internal::fuzz_files();
+        let text = format!(
+            "{MIN}\n[server]\nurl = \"https://rs.example\"\nca = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client-key.pem\"\naction_keys = [{{ id = \"k\", pem = \"action-key.pem\" }}]\n"
+        );
+        let c = AgentConfig::parse_with(&text, Path::new(crate::internal::FUZZ_BASE), files)
+            .unwrap();
+        let server = c.server.unwrap();
+        assert!(server.client.tls.identity.is_some());
+        assert!(server.action_keys.get("k").is_some());
+        let e = AgentConfig::parse_with(&text, Path::new("/elsewhere"), files).unwrap_err();
+        assert!(e.to_string().starts_with("server.ca: ca.pem: "), "{e}");
     }
 }
