@@ -13,7 +13,8 @@
 //! intake added).
 //!
 //! Run: `cargo bench -p fleetwire-benches --bench agent_sync` (2,000 and 10,000 devices), or
-//! `-- --quick` for a smoke run (100 and 400), or `FLEETWIRE_SYNC_DEVICES=500,1000`.
+//! `-- --quick` for a smoke run (100 and 400), or `FLEETWIRE_SYNC_DEVICES=500,1000`. The figures
+//! also go to `fleetwire-agent-sync.json` under criterion's directory, for `bench-report`.
 #![forbid(unsafe_code)]
 #![allow(
     clippy::unwrap_used,
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 use fleetwire::agent::{Agent, AgentConfig, Step};
 use fleetwire::server::RemoteServices;
 use fleetwire::simulate::fleet::{Fleet, FleetConfig, Layout};
+use fleetwire_benches::{AGENT_SYNC_FILE, write_result_file};
 
 fn proc_status_kib(field: &str) -> u64 {
     let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -60,7 +62,7 @@ async fn fleet(count: u32) -> (Fleet, u16) {
     panic!("no {count} consecutive free UDP ports");
 }
 
-async fn one(count: u32) {
+async fn one(count: u32) -> serde_json::Value {
     let (fleet, base) = fleet(count).await;
     let server = RemoteServices::start().unwrap();
     let dir = std::env::temp_dir().join(format!(
@@ -127,6 +129,14 @@ state_dir = "state"
     drop(agent);
     fleet.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
+    serde_json::json!({
+        "devices": count,
+        "wall_s": wall.as_secs_f64(),
+        "collect_s": collect.as_secs_f64(),
+        "devices_per_s": f64::from(count) / wall.as_secs_f64(),
+        "peak_rss_kib": hwm,
+        "baseline_rss_kib": baseline,
+    })
 }
 
 fn main() {
@@ -140,7 +150,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    for n in sizes {
-        runtime.block_on(one(n));
+    let rows: Vec<serde_json::Value> = sizes
+        .into_iter()
+        .map(|n| runtime.block_on(one(n)))
+        .collect();
+    match write_result_file(AGENT_SYNC_FILE, &serde_json::Value::Array(rows)) {
+        Ok(path) => println!("wrote {}", path.display()),
+        Err(e) => eprintln!("warning: {e}"),
     }
 }

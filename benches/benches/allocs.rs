@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use fleetwire_benches::fixtures::{Fixture, ScenarioId};
 use fleetwire_benches::verify::{self, Op};
-use fleetwire_benches::{ALLOCS_FILE, LibraryId, SUPPORT_FILE, criterion_home};
+use fleetwire_benches::{ALLOCS_FILE, LibraryId, SUPPORT_FILE, write_result_file};
 
 struct Counting;
 
@@ -166,14 +166,7 @@ fn main() {
             })
         })
         .collect();
-    let dir = criterion_home();
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(ALLOCS_FILE);
-    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
-    std::fs::write(
-        dir.join(SUPPORT_FILE),
-        serde_json::to_string_pretty(&verify::to_json(&checks)).unwrap(),
-    )
-    .unwrap();
+    let path = write_result_file(ALLOCS_FILE, &serde_json::Value::Array(json)).unwrap();
+    write_result_file(SUPPORT_FILE, &verify::to_json(&checks)).unwrap();
     println!("\nwrote {}", path.display());
 }

@@ -27,7 +27,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput};
 use fleetwire_benches::fixtures::Fixture;
 use fleetwire_benches::verify::{self, Check, Op};
-use fleetwire_benches::{LibraryId, SUPPORT_FILE, criterion_home};
+use fleetwire_benches::{LibraryId, SUPPORT_FILE, write_result_file};
 
 fn verified(checks: &[Check], op: Op, fixture: &Fixture, library: LibraryId) -> bool {
     checks.iter().any(|c| {
@@ -89,15 +89,8 @@ fn main() {
         );
     }
 
-    let dir = criterion_home();
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let json = serde_json::to_string_pretty(&verify::to_json(&checks)).unwrap();
-        if let Err(e) = std::fs::write(dir.join(SUPPORT_FILE), json) {
-            eprintln!(
-                "warning: could not write {}: {e}",
-                dir.join(SUPPORT_FILE).display()
-            );
-        }
+    if let Err(e) = write_result_file(SUPPORT_FILE, &verify::to_json(&checks)) {
+        eprintln!("warning: {e}");
     }
 
     let mut c = Criterion::default()

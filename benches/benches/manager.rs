@@ -32,12 +32,12 @@
 )]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
+use fleetwire_benches::process::{fleetwire_binary, run_timed};
 use fleetwire_snmp::client::{Client, PollSpec, PollTarget};
 use fleetwire_snmp::manager::Security;
 use fleetwire_snmp::{CommunityMessage, Message, Oid, Pdu, Value, VarBind};
@@ -259,42 +259,16 @@ fn fleet_poll(c: &mut Criterion) {
     g.finish();
 }
 
-/// `target/release/fleetwire`, built first when missing.
-fn fleetwire_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/release/deps/manager-HASH -> target/release
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
-    let bin = dir.join("fleetwire");
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "fleetwire",
-                "--bin",
-                "fleetwire",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the fleetwire binary failed");
-    }
-    bin
-}
-
+/// One run of a net-snmp-style tool (MIB loading off, as in the verification), output
+/// discarded.
 fn run_quiet(program: &std::path::Path, args: &[&str]) -> Duration {
-    let started = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .env("MIBS", "")
-        .env("MIBDIRS", "/nonexistent")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    let took = started.elapsed();
-    assert!(status.success(), "{} {args:?} failed", program.display());
-    took
+    run_timed(
+        Command::new(program)
+            .args(args)
+            .env("MIBS", "")
+            .env("MIBDIRS", "/nonexistent"),
+    )
+    .unwrap()
 }
 
 fn bulkwalk(c: &mut Criterion) {
@@ -306,7 +280,7 @@ fn bulkwalk(c: &mut Criterion) {
         .ipv6(false)
         .start();
     let target = agent.target();
-    let ours = fleetwire_binary();
+    let ours = fleetwire_binary().unwrap();
     let theirs = tk::find_tool("snmpbulkwalk").unwrap();
     let ours_args = [
         "bulkwalk",

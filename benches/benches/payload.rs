@@ -2,7 +2,9 @@
 //! side by side with flate2's raw deflate of the same XML bytes (the floor: our path does all
 //! of that work plus building, serialising, SHA-256 and the zip framing). Target: >= 50% of the
 //! raw deflate throughput. Also reports the peak heap of one package write, measured by a
-//! counting global allocator, against the payload's XML size ("never twice in memory").
+//! counting global allocator, against the payload's XML size ("never twice in memory"); the
+//! sizes and peak heap also go to `fleetwire-payload.json` under criterion's directory, for
+//! `bench-report`.
 //!
 //! Groups: `payload/agent-2000` with functions `fleetwire` (devices -> zip, streamed:
 //! `add_agent_stream`, serializing on this thread while a second thread hashes and deflates),
@@ -29,8 +31,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use fleetwire_payload::internal::{sample_agent, sample_device, sample_time};
-use fleetwire_payload::package::add_agent_stream;
+use fleetwire_benches::package::{agent_package, sample_devices};
+use fleetwire_benches::{PAYLOAD_FILE, write_result_file};
+use fleetwire_payload::internal::{sample_agent, sample_time};
 use fleetwire_payload::{
     AgentPayload, AgentPayloadWriter, BuildPolicy, DeviceRecord, Document, Limits, PackageReader,
     PackageWriter, PayloadKind,
@@ -82,17 +85,7 @@ const DEVICES: u32 = 2_000;
 
 /// Our whole path: device records -> policy -> XML -> SHA-256 -> deflate -> zip + manifest.
 fn package(devices: &[DeviceRecord]) -> Vec<u8> {
-    let mut w = PackageWriter::new(Cursor::new(Vec::new()), sample_time());
-    add_agent_stream(
-        &mut w,
-        "agent.xml",
-        sample_time(),
-        sample_agent(devices.len() as u64),
-        devices,
-        &BuildPolicy::default(),
-    )
-    .unwrap();
-    w.finish().unwrap().0.into_inner()
+    agent_package(devices).unwrap()
 }
 
 /// The same package on one thread: what `add_agent_stream` did before it was pipelined.
@@ -141,7 +134,7 @@ fn mb_per_s(bytes: usize, iters: u32, f: impl Fn()) -> f64 {
 }
 
 fn main() {
-    let devices: Vec<DeviceRecord> = (0..DEVICES).map(sample_device).collect();
+    let devices = sample_devices(DEVICES);
     // The same payload as one document: its XML is what the package entry holds.
     let doc = Document::Agent(Box::new(AgentPayload::build(
         sample_time(),
@@ -208,6 +201,17 @@ fn main() {
         ours / floor * 100.0,
         serial / floor * 100.0,
     );
+    let figures = serde_json::json!({
+        "group": format!("payload/agent-{DEVICES}"),
+        "devices": DEVICES,
+        "xml_bytes": xml.len(),
+        "zip_bytes": zip.len(),
+        "peak_heap_bytes": peak,
+        "peak_heap_serial_bytes": peak_serial,
+    });
+    if let Err(e) = write_result_file(PAYLOAD_FILE, &figures) {
+        eprintln!("warning: {e}");
+    }
 
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))

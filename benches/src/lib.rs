@@ -12,16 +12,23 @@
 //! * [`usm`]: the SNMPv3 USM suite (password-to-key, authPriv receive and send
 //!   paths) against async-snmp, with its own verification.
 //!
-//! Binaries: `benches/codec.rs` and `benches/usm.rs` (criterion),
-//! `benches/allocs.rs` (allocation counts), `src/bin/bench-report.rs` (markdown
-//! tables from criterion output).
+//! * [`package`]: the agent payload package (zip) the payload and upload suites time.
+//! * [`process`]: the release `fleetwire` binary and timed runs of command-line tools (the
+//!   manager and upload suites compare our CLI with net-snmp's tools and curl).
+//!
+//! Binaries: `benches/codec.rs`, `usm.rs`, `responder.rs`, `manager.rs`, `payload.rs` and
+//! `upload.rs` (criterion), `benches/allocs.rs` (allocation counts), `benches/agent_sync.rs`
+//! (one whole agent sync), `src/bin/bench-report.rs` (markdown tables from their output);
+//! `benches/run-all.sh` runs them all and writes the report.
 
 #![forbid(unsafe_code)] // only benches/allocs.rs may use `unsafe` (see Cargo.toml)
 
 pub mod fixtures;
 pub mod fleetwire;
 pub mod normalized;
+pub mod package;
 pub mod peers;
+pub mod process;
 pub mod usm;
 pub mod verify;
 
@@ -206,3 +213,24 @@ pub const SUPPORT_FILE: &str = "fleetwire-support.json";
 
 /// File (under [`criterion_home`]) where the allocation bench stores its counts.
 pub const ALLOCS_FILE: &str = "fleetwire-allocs.json";
+
+/// File (under [`criterion_home`]) where `benches/agent_sync.rs` stores its figures.
+pub const AGENT_SYNC_FILE: &str = "fleetwire-agent-sync.json";
+
+/// File (under [`criterion_home`]) where `benches/payload.rs` stores its sizes and peak heap.
+pub const PAYLOAD_FILE: &str = "fleetwire-payload.json";
+
+/// Writes `value` as pretty JSON to `name` under [`criterion_home`] (created if needed), where
+/// `bench-report` reads it; returns the path written.
+pub fn write_result_file(
+    name: &str,
+    value: &serde_json::Value,
+) -> Result<std::path::PathBuf, String> {
+    let dir = criterion_home();
+    let path = dir.join(name);
+    let fail = |e: &dyn std::fmt::Display| format!("writing {}: {e}", path.display());
+    std::fs::create_dir_all(&dir).map_err(|e| fail(&e))?;
+    let json = serde_json::to_string_pretty(value).map_err(|e| fail(&e))?;
+    std::fs::write(&path, json).map_err(|e| fail(&e))?;
+    Ok(path)
+}

@@ -388,6 +388,9 @@ impl From<std::io::Error> for Stop {
 impl Connection {
     fn serve(self, tcp: TcpStream) {
         let _ = tcp.set_read_timeout(Some(Duration::from_secs(20)));
+        // A reply is written as two TLS records (head, body): with Nagle's algorithm the body
+        // would wait for the client's delayed ACK of the head, 40 ms on Linux, per request.
+        let _ = tcp.set_nodelay(true);
         let Ok(conn) = ServerConnection::new(self.config.clone()) else {
             return;
         };
