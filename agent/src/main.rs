@@ -106,6 +106,55 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `main` needs of a command's error: its exit status, and whether it was standard
+/// output going away (`fleetwire walk ... | head`), which ends the command successfully.
+trait CommandError: std::fmt::Display {
+    fn exit_code(&self) -> u8;
+    fn output_error(&self) -> Option<&io::Error>;
+}
+
+/// `CommandError` for error enums with an `exit_code` method and an `Output(io::Error)`
+/// variant.
+macro_rules! command_error {
+    ($($ty:ty),* $(,)?) => {$(
+        impl CommandError for $ty {
+            fn exit_code(&self) -> u8 {
+                <$ty>::exit_code(self)
+            }
+            fn output_error(&self) -> Option<&io::Error> {
+                match self {
+                    Self::Output(e) => Some(e),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+command_error!(
+    QueryError,
+    PayloadError,
+    UploadError,
+    collect::CollectCommandError,
+    report::ReportError,
+    notify::ListenError,
+);
+
+/// The exit status of a command's result; the error, if any, goes to standard error after
+/// `prefix`.
+fn finish<E: CommandError>(result: Result<(), E>, prefix: &str) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.output_error().map(io::Error::kind) == Some(io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{prefix}: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
 fn run_simulate(args: &SimulateArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -146,16 +195,10 @@ fn run_listen(args: &ListenArgs) -> ExitCode {
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    match notify::run_listen(args, &mut out, &mut err) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(notify::ListenError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            let _ = writeln!(err, "fleetwire listen: {e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
+    finish(
+        notify::run_listen(args, &mut out, &mut err),
+        "fleetwire listen",
+    )
 }
 
 fn run_collect(args: &CollectArgs) -> ExitCode {
@@ -163,16 +206,7 @@ fn run_collect(args: &CollectArgs) -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let result = collect::run(args, &mut out);
     let flushed = out.flush().map_err(collect::CollectCommandError::Output);
-    match result.and(flushed) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(collect::CollectCommandError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("fleetwire collect: {e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
+    finish(result.and(flushed), "fleetwire collect")
 }
 
 fn run_query(command: &QueryCommand) -> ExitCode {
@@ -180,14 +214,10 @@ fn run_query(command: &QueryCommand) -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let result = query::run(command, &mut out);
     let flushed = out.flush().map_err(QueryError::Output);
-    match result.and(flushed) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(QueryError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fleetwire {}: {e}", command.name());
-            ExitCode::from(e.exit_code())
-        }
-    }
+    finish(
+        result.and(flushed),
+        &format!("fleetwire {}", command.name()),
+    )
 }
 
 fn run_payload(command: &PayloadCommand) -> ExitCode {
@@ -197,14 +227,7 @@ fn run_payload(command: &PayloadCommand) -> ExitCode {
     let mut err = stderr.lock();
     let result = payload::run(command, &mut out, &mut err);
     let flushed = out.flush().map_err(PayloadError::Output);
-    match result.and(flushed) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(PayloadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
+    finish(result.and(flushed), "error")
 }
 
 fn run_serve(args: &ServeArgs) -> ExitCode {
@@ -225,16 +248,7 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let result = report::run(args, &mut out);
     let flushed = out.flush().map_err(report::ReportError::Output);
-    match result.and_then(|n| flushed.map(|()| n)) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(report::ReportError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("fleetwire report: {e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
+    finish(result.and(flushed).map(|_| ()), "fleetwire report")
 }
 
 fn run_upload(command: &UploadCommand) -> ExitCode {
@@ -246,14 +260,7 @@ fn run_upload(command: &UploadCommand) -> ExitCode {
     let mut err = stderr.lock();
     let result = upload::run(command, &mut out, &mut err, progress);
     let flushed = out.flush().map_err(UploadError::Output);
-    match result.and(flushed) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(UploadError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
+    finish(result.and(flushed), "error")
 }
 
 fn run_decode(args: &DecodeArgs) -> ExitCode {
