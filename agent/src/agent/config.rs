@@ -1175,8 +1175,8 @@ mod tests {
         let text = format!(
             "{MIN}\n[server]\nurl = \"https://rs.example\"\nca = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client-key.pem\"\naction_keys = [{{ id = \"k\", pem = \"action-key.pem\" }}]\n"
         );
-        let c = AgentConfig::parse_with(&text, Path::new(crate::internal::FUZZ_BASE), files)
-            .unwrap();
+        let c =
+            AgentConfig::parse_with(&text, Path::new(crate::internal::FUZZ_BASE), files).unwrap();
         let server = c.server.unwrap();
         assert!(server.client.tls.identity.is_some());
         assert!(server.action_keys.get("k").is_some());
