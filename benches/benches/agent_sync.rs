@@ -107,7 +107,7 @@ state_dir = "state"
     assert_eq!(record.collected, count as usize, "{record:?}");
     assert_eq!(record.pending, 0, "{record:?}");
     let summary = server.summary();
-    assert_eq!(summary.rejected, 0);
+    assert_eq!(summary.rejected, 0, "{:?}", server.rejected());
     // Device payloads (office + production): one per device (serial numbers repeat, as the
     // fleet cycles through four recordings).
     let devices: usize = ["office", "production"]

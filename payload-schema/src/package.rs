@@ -60,15 +60,21 @@ pub struct Limits {
     pub max_ratio: u64,
 }
 
-impl Default for Limits {
+impl Limits {
     /// 1,000 entries, 1 GiB in total, ratio 200 (XML fleet payloads deflate about 10-60x; zip
-    /// bombs thousands of times).
+    /// bombs thousands of times). Writers that want their packages read with the defaults
+    /// (the agent, which splits a large fleet into several packages) size them from this.
+    pub const DEFAULT: Self = Self {
+        max_entries: 1000,
+        max_total_size: 1 << 30,
+        max_ratio: 200,
+    };
+}
+
+impl Default for Limits {
+    /// [`Limits::DEFAULT`].
     fn default() -> Self {
-        Self {
-            max_entries: 1000,
-            max_total_size: 1 << 30,
-            max_ratio: 200,
-        }
+        Self::DEFAULT
     }
 }
 

@@ -123,6 +123,13 @@ pub enum ConfigError {
     },
 }
 
+/// The most device documents the agent puts in one package: what a package reader with the
+/// default limits ([`fleetwire_payload::package::Limits::DEFAULT`], which the server's intake
+/// reads with) accepts, less the entries every package also has (`manifest.xml`, `agent.xml`,
+/// `site.xml`). A fleet larger than this is uploaded as several packages.
+pub const MAX_DEVICES_PER_PACKAGE: usize =
+    fleetwire_payload::package::Limits::DEFAULT.max_entries - 3;
+
 fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
@@ -309,6 +316,9 @@ pub struct RawAgent {
     pub security_mode: Option<String>,
     /// Models (substring of sysDescr) sent as production payloads (default `["Press"]`).
     pub production_models: Option<Vec<String>>,
+    /// Device documents in one package (default and most: [`MAX_DEVICES_PER_PACKAGE`]); a
+    /// larger fleet is uploaded as several packages.
+    pub devices_per_package: Option<usize>,
 }
 
 /// `[consent]`.
@@ -477,6 +487,8 @@ pub struct AgentConfig {
     pub max_firmware_bytes: u64,
     /// sysDescr substrings of production devices.
     pub production_models: Vec<String>,
+    /// Device documents in one package (1 ..= [`MAX_DEVICES_PER_PACKAGE`]).
+    pub devices_per_package: usize,
     /// Site information, sent with every sync.
     pub site: Option<fleetwire_payload::SiteInformation>,
     /// Alert sinks.
@@ -592,6 +604,19 @@ impl AgentConfig {
             .spool_dir
             .as_deref()
             .map_or_else(|| state_dir.join("spool"), rel);
+        let devices_per_package = match raw.agent.devices_per_package {
+            None => MAX_DEVICES_PER_PACKAGE,
+            Some(n @ 1..=MAX_DEVICES_PER_PACKAGE) => n,
+            Some(n) => {
+                return Err(invalid(
+                    "agent.devices_per_package",
+                    format!(
+                        "{n}: expected 1 to {MAX_DEVICES_PER_PACKAGE} (a package holds at most {} entries)",
+                        fleetwire_payload::package::Limits::DEFAULT.max_entries
+                    ),
+                ));
+            }
+        };
         let site = raw.site.as_ref().map(site).transpose()?;
         let alerts = raw
             .alerts
@@ -617,6 +642,7 @@ impl AgentConfig {
                 .production_models
                 .clone()
                 .unwrap_or_else(|| vec!["Press".to_owned()]),
+            devices_per_package,
             site,
             alerts,
         })
@@ -1137,6 +1163,27 @@ mod tests {
         assert_eq!(e, "credentials[1].auth: needs auth_password");
         let e = err(&format!("{MIN}\n[schedule]\ndaily_at = \"25:00\"\n"));
         assert!(e.starts_with("schedule.daily_at: "), "{e}");
+        for bad in [0, MAX_DEVICES_PER_PACKAGE + 1] {
+            let e = err(&MIN.replace("[agent]", &format!("[agent]\ndevices_per_package = {bad}")));
+            assert!(e.starts_with("agent.devices_per_package: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn devices_per_package_fits_the_default_package_limits() {
+        let c = AgentConfig::parse(MIN, Path::new(".")).unwrap();
+        assert_eq!(c.devices_per_package, MAX_DEVICES_PER_PACKAGE);
+        // manifest.xml, agent.xml and site.xml besides the device documents.
+        assert_eq!(
+            MAX_DEVICES_PER_PACKAGE + 3,
+            fleetwire_payload::package::Limits::default().max_entries
+        );
+        let c = AgentConfig::parse(
+            &MIN.replace("[agent]", "[agent]\ndevices_per_package = 2"),
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(c.devices_per_package, 2);
     }
 
     #[test]

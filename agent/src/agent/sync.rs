@@ -491,8 +491,39 @@ impl Agent {
 
     /// Writes the package (one office or production payload per device, the fleet's agent
     /// payload, the site information) and moves it into the spool.
+    /// Writes the collected devices as packages into the spool: at most
+    /// `devices_per_package` device documents each (what the server's package reader takes),
+    /// every package with its own `agent.xml` (the agent, with the fleet's counts, and the
+    /// devices of that package) and `site.xml`, so each one stands on its own. No devices:
+    /// one package with the agent and site documents.
     fn package(&self, collected: &[CollectedDevice]) -> Result<(), SyncError> {
         let generated = Timestamp::now();
+        let per = self.config.devices_per_package.max(1);
+        let batches = collected.len().div_ceil(per).max(1);
+        for b in 0..batches {
+            let first = b * per;
+            let batch = collected
+                .get(first..collected.len().min(first + per))
+                .unwrap_or_default();
+            self.write_package(generated, first, batch)?;
+        }
+        if batches > 1 {
+            tracing::info!(
+                devices = collected.len(),
+                packages = batches,
+                "fleet split into packages"
+            );
+        }
+        Ok(())
+    }
+
+    /// One package of [`Self::package`]: `batch` are the devices from index `first` on.
+    fn write_package(
+        &self,
+        generated: Timestamp,
+        first: usize,
+        batch: &[CollectedDevice],
+    ) -> Result<(), SyncError> {
         let policy = self.config.policy;
         let tmp = self.config.state_dir.join("package.zip.tmp");
         let perr = |e: &dyn std::fmt::Display| SyncError::Package(e.to_string());
@@ -500,7 +531,7 @@ impl Agent {
             .map_err(|e| perr(&format_args!("{}: {e}", tmp.display())))?;
         let mut package = PackageWriter::new(BufWriter::new(file), generated);
         let mut names = Vec::new();
-        for (n, c) in collected.iter().enumerate() {
+        for (n, c) in (first..).zip(batch) {
             let device: DeviceRecord = c.reading.record.clone();
             let kind = if self.is_production(&c.device) {
                 PayloadKind::Production
@@ -538,7 +569,7 @@ impl Agent {
             "agent.xml",
             generated,
             agent,
-            collected.iter().map(|c| c.reading.record.clone()),
+            batch.iter().map(|c| c.reading.record.clone()),
             &policy,
         )
         .map_err(|e| perr(&e))?;
@@ -554,7 +585,7 @@ impl Agent {
         let mut spool = self.spool()?;
         let entry = spool.enqueue_file(&tmp)?;
         let _ = std::fs::remove_file(&tmp);
-        tracing::info!(key = %entry.key, bytes = entry.size, devices = collected.len(), "package spooled");
+        tracing::info!(key = %entry.key, bytes = entry.size, devices = batch.len(), "package spooled");
         Ok(())
     }
 
