@@ -101,6 +101,11 @@ fn check(c: &AgentConfig) {
     assert!(c.targets.concurrency >= 1 && !c.targets.timeout.is_zero());
     assert!(!c.credentials.is_empty());
     assert!(c.state_dir.is_absolute() && c.spool_dir.is_absolute());
+    assert!(
+        (1..=crate::agent::config::MAX_DEVICES_PER_PACKAGE).contains(&c.devices_per_package),
+        "devices_per_package {}",
+        c.devices_per_package
+    );
     if c.locked_down() {
         assert!(!c.actions.may_poll_actions(), "Locked Down polls actions");
         assert!(ActionKind::ALL.iter().all(|k| !c.actions.allows(*k)));
@@ -121,7 +126,7 @@ pub fn agent_config_seeds() -> Vec<(&'static str, String)> {
     let server = "[server]\nurl = \"https://127.0.0.1:8443/rs\"\nca = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client-key.pem\"\nuser = \"agent\"\npassword = \"s3cret-password\"\naction_keys = [{ id = \"fuzz-ed25519\", pem = \"action-key.pem\" }]\n";
     let v3 = "[[credentials]]\nversion = \"3\"\nuser = \"fleet\"\nauth = \"SHA-256\"\nauth_password = \"maplesyrup\"\nprivacy = \"AES\"\nprivacy_password = \"maplesyrup\"\n";
     let full = format!(
-        "[targets]\nhosts = [\"192.0.2.10\", \"192.0.2.11:1161\", \"[::1]:16100\"]\nranges = [\"10.0.0.0/28\", \"127.0.0.1/31:20000-20001\"]\nport = 161\nexclude = [\"10.0.0.5\"]\ntimeout_ms = 1000\nretries = 1\nconcurrency = 64\n\n[[credentials]]\nversion = \"1\"\ncommunity = \"public\"\n\n{v3}\n[schedule]\ndaily_at = \"02:30\"\nidle_minutes = 10\ncatch_up = true\nsync_at_start = false\nshutdown_flush_secs = 5\n\n{server}allowlist = [\"https://127.0.0.1:8443/rs/\"]\n\n[agent]\nstate_dir = \"/var/lib/fleetwire\"\nspool_dir = \"spool\"\nsecurity_mode = \"normal\"\nproduction_models = [\"Press\", \"iGen\"]\n\n[consent]\nengineering_debug = true\ncustomer_jobs = false\n\n[actions]\nreboot = false\nupgrade = true\nprint_port = 9100\nmax_firmware_bytes = 1048576\n\n[site]\nid = \"S-1\"\ncompany = \"Example Ltd\"\naddress = [\"1 Main St\"]\ncity = \"Springfield\"\ncountry = \"US\"\ntime_zone = \"UTC\"\n\n[[alerts]]\nkind = \"log\"\n\n[[alerts]]\nkind = \"smtp\"\nrelay = \"127.0.0.1:2525\"\nfrom = \"fleetwire@example.com\"\nto = [\"keyop@example.com\"]\nstarttls = true\nca = \"ca.pem\"\n"
+        "[targets]\nhosts = [\"192.0.2.10\", \"192.0.2.11:1161\", \"[::1]:16100\"]\nranges = [\"10.0.0.0/28\", \"127.0.0.1/31:20000-20001\"]\nport = 161\nexclude = [\"10.0.0.5\"]\ntimeout_ms = 1000\nretries = 1\nconcurrency = 64\n\n[[credentials]]\nversion = \"1\"\ncommunity = \"public\"\n\n{v3}\n[schedule]\ndaily_at = \"02:30\"\nidle_minutes = 10\ncatch_up = true\nsync_at_start = false\nshutdown_flush_secs = 5\n\n{server}allowlist = [\"https://127.0.0.1:8443/rs/\"]\n\n[agent]\nstate_dir = \"/var/lib/fleetwire\"\nspool_dir = \"spool\"\nsecurity_mode = \"normal\"\nproduction_models = [\"Press\", \"iGen\"]\ndevices_per_package = 500\n\n[consent]\nengineering_debug = true\ncustomer_jobs = false\n\n[actions]\nreboot = false\nupgrade = true\nprint_port = 9100\nmax_firmware_bytes = 1048576\n\n[site]\nid = \"S-1\"\ncompany = \"Example Ltd\"\naddress = [\"1 Main St\"]\ncity = \"Springfield\"\ncountry = \"US\"\ntime_zone = \"UTC\"\n\n[[alerts]]\nkind = \"log\"\n\n[[alerts]]\nkind = \"smtp\"\nrelay = \"127.0.0.1:2525\"\nfrom = \"fleetwire@example.com\"\nto = [\"keyop@example.com\"]\nstarttls = true\nca = \"ca.pem\"\n"
     );
     vec![
         ("minimal", min.to_owned()),
