@@ -119,6 +119,8 @@ if [ -z "$execs" ]; then # fork mode prints no stat:: lines: its last status lin
   rate=$((execs / secs))
 fi
 cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 | sed 's/cov: \([0-9]*\) ft: \([0-9]*\)/\1 \/ \2/')
+# The longest input libFuzzer made: MAX_LEN, or what it chose from the corpus (its "lim:").
+lim=${MAX_LEN:-$(grep -oE 'lim: [0-9]+' "$log" | tail -n 1 | tr -dc '0-9')}
 
 added=0
 if [ "${MERGE:-1}" != 0 ] && [ -d "$scratch/new" ] && [ -n "$(ls -A "$scratch/new")" ]; then
@@ -130,4 +132,4 @@ fi
 corpus=$(ls "corpus/$target" | wc -l)
 thousands() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 echo
-echo "| $(date -u +%Y-%m-%d) | \`$target\` | $(thousands "$execs") | ${elapsed:-$secs} s | $(thousands "$rate") | ${MAX_LEN:-} | $cov | $corpus (+$added) | none |"
+echo "| $(date -u +%Y-%m-%d) | \`$target\` | $(thousands "$execs") | ${elapsed:-$secs} s | $(thousands "$rate") | ${lim:-} | $cov | $corpus (+$added) | none |"
