@@ -121,6 +121,9 @@ pub fn local_now() -> LocalTime {
     LocalTime::new(sync::unix_now(), 0)
 }
 
+/// The recorded reason of the on-demand sync that resumes a sync a previous run left unfinished.
+const RESUME: &str = "resume";
+
 fn reason_name(r: SyncReason) -> &'static str {
     match r {
         SyncReason::Daily => "daily",
@@ -168,7 +171,7 @@ pub async fn run(
         let now = local_now();
         if let Some(reason) = scheduler.poll(now) {
             let name = if resume && reason == SyncReason::OnDemand {
-                "resume"
+                RESUME
             } else {
                 reason_name(reason)
             };
@@ -255,7 +258,14 @@ pub async fn sync_now(
         while std::time::Instant::now() < end {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let s = AgentState::load(&config.state_dir)?;
-            if let Some(last) = s.last_sync.filter(|l| l.started >= asked && l.finished > 0) {
+            // The sync this request asked for: a scheduled sync (a catch-up, say) that started
+            // in the same second, or that the request came in during, is not it; the running
+            // agent runs the requested one right after.
+            if let Some(last) = s.last_sync.filter(|l| {
+                l.started >= asked
+                    && l.finished > 0
+                    && (l.reason == reason_name(SyncReason::OnDemand) || l.reason == RESUME)
+            }) {
                 return print_sync(&last, out);
             }
         }
