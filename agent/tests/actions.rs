@@ -9,6 +9,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::sync::Arc;
 
 use fleetwire::agent::{Agent, AgentConfig, Step};
@@ -18,16 +20,10 @@ use fleetwire_transport::action::ActionKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrade_only_after_the_digest_check_and_disabled_kinds_are_refused() {
-    let (fleets, base) = demo::start_fleets(2).await.unwrap();
-    let (print_addr, jobs, _task) = demo::print_listener().await.unwrap();
-    let server = RemoteServices::start().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    server.write_agent_files(dir.path(), "t").unwrap();
     // The demo's configuration switches reboot off.
-    let toml = demo::demo_config_toml(base, 2, print_addr.port(), &server)
-        .replace("upgrade = false\n", "");
-    std::fs::write(dir.path().join("agent.toml"), toml).unwrap();
-    let config = Arc::new(AgentConfig::load(&dir.path().join("agent.toml")).unwrap());
+    let setup = common::demo_agent(2, |toml| toml.replace("upgrade = false\n", "")).await;
+    let (base, server, dir, jobs) = (setup.base, &setup.server, &setup.dir, &setup.jobs);
+    let config = Arc::clone(&setup.config);
     let device = serde_json::json!(format!("127.0.0.1:{base}"));
 
     let firmware: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
@@ -97,9 +93,7 @@ async fn upgrade_only_after_the_digest_check_and_disabled_kinds_are_refused() {
     assert!(agent.state().in_flight.is_empty());
     let cache = std::fs::read_to_string(dir.path().join("state/replay-cache")).unwrap();
     assert_eq!(cache.lines().count(), 6);
-    for f in fleets {
-        f.shutdown().await;
-    }
+    setup.shutdown().await;
 }
 
 /// A writable printer: the system group and `prtGeneralReset.1 = notResetting(3)`, served by

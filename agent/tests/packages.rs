@@ -8,31 +8,31 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use fleetwire::agent::{Agent, AgentConfig, Step};
-use fleetwire::demo;
-use fleetwire::server::RemoteServices;
+use fleetwire::agent::{Agent, Step};
 use fleetwire_payload::PayloadKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_over_devices_per_package_goes_as_several_packages() {
-    let (fleets, base) = demo::start_fleets(5).await.unwrap();
-    let (print_addr, _jobs, _task) = demo::print_listener().await.unwrap();
-    let server = RemoteServices::start().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    server.write_agent_files(dir.path(), "t").unwrap();
-    let toml = demo::demo_config_toml(base, 5, print_addr.port(), &server).replace(
-        "[agent]\nstate_dir = \"state\"\n",
-        "[agent]\nstate_dir = \"state\"\ndevices_per_package = 2\n",
-    );
-    assert!(toml.contains("devices_per_package = 2"), "{toml}");
-    std::fs::write(dir.path().join("agent.toml"), toml).unwrap();
-    let config = Arc::new(AgentConfig::load(&dir.path().join("agent.toml")).unwrap());
-    let mut agent = Agent::open(config, fleetwire::agent::snmp_collector())
-        .await
-        .unwrap();
+    let setup = common::demo_agent(5, |toml| {
+        toml.replace(
+            "[agent]\nstate_dir = \"state\"\n",
+            "[agent]\nstate_dir = \"state\"\ndevices_per_package = 2\n",
+        )
+    })
+    .await;
+    assert_eq!(setup.config.devices_per_package, 2);
+    let server = &setup.server;
+    let mut agent = Agent::open(
+        Arc::clone(&setup.config),
+        fleetwire::agent::snmp_collector(),
+    )
+    .await
+    .unwrap();
     let mut quiet = |_: Step| {};
     let record = agent.sync("test", &mut quiet).await.unwrap();
     assert_eq!(record.collected, 5, "{record:?}");
@@ -60,7 +60,5 @@ async fn a_fleet_over_devices_per_package_goes_as_several_packages() {
     }
     per_package.sort_unstable();
     assert_eq!(per_package, [1, 2, 2]);
-    for f in fleets {
-        f.shutdown().await;
-    }
+    setup.shutdown().await;
 }

@@ -269,3 +269,57 @@ pub(crate) fn classic_pcap(
     }
     f
 }
+
+/// The demo's pieces for an agent test in one process (see [`demo_agent`]).
+pub(crate) struct DemoAgent {
+    /// The simulated printers.
+    pub(crate) fleets: Vec<fleetwire::simulate::fleet::Fleet>,
+    /// The first printer's UDP port (the others follow).
+    pub(crate) base: u16,
+    /// What reached the raw print listener.
+    pub(crate) jobs: fleetwire::demo::PrintJobs,
+    /// The embedded remote-services server.
+    pub(crate) server: fleetwire::server::RemoteServices,
+    /// The agent's directory (configuration, files, state).
+    pub(crate) dir: tempfile::TempDir,
+    /// The loaded configuration.
+    pub(crate) config: std::sync::Arc<fleetwire::agent::AgentConfig>,
+    _print: tokio::task::JoinHandle<()>,
+}
+
+/// `devices` simulated printers, a raw print listener, the embedded server with the agent's
+/// files in a new directory, and the demo's agent configuration for them, changed by `edit`.
+pub(crate) async fn demo_agent(devices: u32, edit: impl FnOnce(String) -> String) -> DemoAgent {
+    let (fleets, base) = fleetwire::demo::start_fleets(devices).await.unwrap();
+    let (print_addr, jobs, print) = fleetwire::demo::print_listener().await.unwrap();
+    let server = fleetwire::server::RemoteServices::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    server.write_agent_files(dir.path(), "t").unwrap();
+    let toml = edit(fleetwire::demo::demo_config_toml(
+        base,
+        devices,
+        print_addr.port(),
+        &server,
+    ));
+    let path = dir.path().join("agent.toml");
+    std::fs::write(&path, toml).unwrap();
+    let config = std::sync::Arc::new(fleetwire::agent::AgentConfig::load(&path).unwrap());
+    DemoAgent {
+        fleets,
+        base,
+        jobs,
+        server,
+        dir,
+        config,
+        _print: print,
+    }
+}
+
+impl DemoAgent {
+    /// Stops the simulated printers.
+    pub(crate) async fn shutdown(self) {
+        for f in self.fleets {
+            f.shutdown().await;
+        }
+    }
+}
