@@ -489,8 +489,6 @@ impl Agent {
             .any(|m| device.sys_descr.contains(m.as_str()))
     }
 
-    /// Writes the package (one office or production payload per device, the fleet's agent
-    /// payload, the site information) and moves it into the spool.
     /// Writes the collected devices as packages into the spool: at most
     /// `devices_per_package` device documents each (what the server's package reader takes),
     /// every package with its own `agent.xml` (the agent, with the fleet's counts, and the
